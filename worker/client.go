@@ -66,6 +66,7 @@ type Client struct {
 	info   Info
 	slots  chan int
 	nextID atomic.Uint64
+	ready  atomic.Bool // the handshake is done
 
 	mu    sync.Mutex
 	calls map[uint64]*call
@@ -103,7 +104,13 @@ func NewClient(ctx context.Context, stream io.ReadWriteCloser, opts ClientOption
 		calls: map[uint64]*call{}, reqs: map[uint64]chan frame{}, files: map[string]*fileState{},
 		done: make(chan struct{}), readDone: make(chan struct{}),
 	}
-	c.out = newSender(stream, c.fail)
+	// A write that fails during the handshake (a peer that exited) is
+	// explained better by what the peer wrote: the read reports it.
+	c.out = newSender(stream, func(err error) {
+		if c.ready.Load() {
+			c.fail(err)
+		}
+	})
 	c.out.send([]byte(magic), nil)
 	c.out.small(msgHello, 0, &helloMsg{MinVersion: protocolVersion, MaxVersion: protocolVersion, Version: opts.Version, Window: uint64(opts.Window)})
 
@@ -122,6 +129,7 @@ func NewClient(ctx context.Context, stream io.ReadWriteCloser, opts ClientOption
 		<-shook
 		return nil, fmt.Errorf("worker handshake: %w", ctx.Err())
 	}
+	c.ready.Store(true)
 	c.slots = make(chan int, c.info.Slots)
 	for i := 1; i <= c.info.Slots; i++ {
 		c.slots <- i

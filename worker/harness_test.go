@@ -27,6 +27,12 @@ type testWorker struct {
 // startWorker serves a worker in this process and connects a client to it.
 func startWorker(t *testing.T, sopts ServeOptions, copts ClientOptions) *testWorker {
 	t.Helper()
+	return startWorkerCtx(t, context.Background(), sopts, copts)
+}
+
+// startWorkerCtx is startWorker with a context for Serve.
+func startWorkerCtx(t *testing.T, ctx context.Context, sopts ServeOptions, copts ClientOptions) *testWorker {
+	t.Helper()
 	if sopts.CacheDir == "" {
 		sopts.CacheDir = t.TempDir()
 	}
@@ -52,7 +58,7 @@ func startWorker(t *testing.T, sopts ServeOptions, copts ClientOptions) *testWor
 	}
 	w := &testWorker{cacheDir: sopts.CacheDir, workDir: sopts.WorkDir, served: make(chan error, 1), sent: &frameCounter{}}
 	go func() {
-		err := Serve(context.Background(), wr, ww, sopts)
+		err := Serve(ctx, wr, ww, sopts)
 		ww.Close()
 		wr.Close()
 		w.served <- err

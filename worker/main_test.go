@@ -119,7 +119,7 @@ func poolClient(dir string) int {
 	for i := range 2 {
 		go p.Run(ctx, &sched.Invocation{Tasks: []sched.Task{{
 			Index: i,
-			Argv:  []string{"sh", "-c", fmt.Sprintf(`sleep 1000 & echo $$ $! > %s/pids.tmp.%d; mv %s/pids.tmp.%d %s/pids.%d; wait`, dir, i, dir, i, dir, i)},
+			Argv:  []string{"sh", "-c", `sleep 1000 & echo $$ $! > "$1.tmp"; mv "$1.tmp" "$1"; wait`, "sh", filepath.Join(dir, fmt.Sprintf("pids.%d", i))},
 		}}}, func(sched.Result) {})
 	}
 	sig := make(chan os.Signal, 1)
@@ -175,7 +175,7 @@ func childrenOf(ppid int) []int {
 			continue
 		}
 		f := strings.Fields(s[i+1:])
-		if len(f) > 2 && f[2] == strconv.Itoa(ppid) {
+		if len(f) > 1 && f[1] == strconv.Itoa(ppid) {
 			pids = append(pids, pid)
 		}
 	}

@@ -148,6 +148,7 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 		return nil, fmt.Errorf("worker pool: %w", err)
 	}
 	for _, pr := range procs {
+		p.live.Add(1)
 		p.wg.Add(1)
 		go p.supervise(pr)
 	}
@@ -226,7 +227,6 @@ func (p *Pool) supervise(pr *proc) {
 		p.mu.Lock()
 		p.procs[pr.n-1] = pr
 		p.mu.Unlock()
-		p.live.Add(1)
 		p.release(pr)
 		select {
 		case <-pr.exited:
@@ -261,6 +261,7 @@ func (p *Pool) supervise(pr *proc) {
 			next, err := p.start(p.ctx, pr.n)
 			if err == nil {
 				pr = next
+				p.live.Add(1)
 				break
 			}
 			p.opts.Logf("worker pool: %v", err)

@@ -3,7 +3,6 @@ package worker
 import (
 	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -58,13 +57,13 @@ const (
 
 // Worker to client.
 const (
-	msgWelcome    msgType = 64 // chosen version, worker identity, slots
-	msgHave       msgType = 65 // answer to msgQuery
-	msgStored     msgType = 66 // a msgPutFile is in the cache, or why not
-	msgStarted    msgType = 67 // the task's process runs
-	msgStdoutData msgType = 68 // task stdout bytes
-	msgStdinAck   msgType = 69 // stdin bytes consumed (credit)
-	msgDone       msgType = 70 // the task is over: status, stdout rest, stderr tail
+	msgWelcome    msgType = 64  // chosen version, worker identity, slots
+	msgHave       msgType = 65  // answer to msgQuery
+	msgStored     msgType = 66  // a msgPutFile is in the cache, or why not
+	msgStarted    msgType = 67  // the task's process runs
+	msgStdoutData msgType = 68  // task stdout bytes
+	msgStdinAck   msgType = 69  // stdin bytes consumed (credit)
+	msgDone       msgType = 70  // the task is over: status, stdout rest, stderr tail
 	msgFatal      msgType = 127 // the sender gives up on the connection: why
 )
 
@@ -117,12 +116,13 @@ func newFrameReader(r io.Reader) *frameReader {
 }
 
 // expectMagic reads the peer's magic. With skipJunk, up to maxJunk bytes
-// before it are skipped.
+// before it are skipped; errors quote the start of what came instead.
 func (fr *frameReader) expectMagic(skipJunk bool) error {
 	limit := 0
 	if skipJunk {
 		limit = maxJunk
 	}
+	var junk []byte
 	matched, skipped := 0, 0
 	for matched < len(magic) {
 		c, err := fr.r.ReadByte()
@@ -130,7 +130,13 @@ func (fr *frameReader) expectMagic(skipJunk bool) error {
 			if err == io.EOF && matched+skipped == 0 {
 				return fmt.Errorf("peer closed the stream before the handshake: %w", io.ErrUnexpectedEOF)
 			}
-			return fmt.Errorf("read handshake: %w", noEOF(err))
+			if err == io.EOF {
+				return fmt.Errorf("peer is not a lithops worker: its output ended without the protocol magic: %q", junk)
+			}
+			return fmt.Errorf("read handshake: %w", err)
+		}
+		if len(junk) < 200 {
+			junk = append(junk, c)
 		}
 		switch {
 		case c == magic[matched]:
@@ -143,7 +149,7 @@ func (fr *frameReader) expectMagic(skipJunk bool) error {
 			matched = 0
 		}
 		if skipped > limit {
-			return errors.New("peer is not a lithops worker (no protocol magic at the start of its output)")
+			return fmt.Errorf("peer is not a lithops worker (no protocol magic at the start of its output): %q", junk)
 		}
 	}
 	return nil
@@ -198,12 +204,17 @@ func newFrame(dst []byte, t msgType, id uint64) enc {
 	return e
 }
 
-func (e *enc) uint(v uint64)   { e.b = binary.AppendUvarint(e.b, v) }
-func (e *enc) int(v int64)     { e.b = binary.AppendVarint(e.b, v) }
-func (e *enc) str(s string)    { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
-func (e *enc) bytes(p []byte)  { e.uint(uint64(len(p))); e.b = append(e.b, p...) }
-func (e *enc) raw(p []byte)    { e.b = append(e.b, p...) }
-func (e *enc) strs(s []string) { e.uint(uint64(len(s))); for _, x := range s { e.str(x) } }
+func (e *enc) uint(v uint64)  { e.b = binary.AppendUvarint(e.b, v) }
+func (e *enc) int(v int64)    { e.b = binary.AppendVarint(e.b, v) }
+func (e *enc) str(s string)   { e.uint(uint64(len(s))); e.b = append(e.b, s...) }
+func (e *enc) bytes(p []byte) { e.uint(uint64(len(p))); e.b = append(e.b, p...) }
+func (e *enc) raw(p []byte)   { e.b = append(e.b, p...) }
+func (e *enc) strs(s []string) {
+	e.uint(uint64(len(s)))
+	for _, x := range s {
+		e.str(x)
+	}
+}
 func (e *enc) bool(v bool) {
 	if v {
 		e.b = append(e.b, 1)

@@ -351,12 +351,14 @@ func (s *server) start(id uint64, m *runMsg) {
 	}
 }
 
-// finish unregisters a task and sends its result.
+// finish unregisters a task and sends its result, if it has one.
 func (s *server) finish(t *task, done *doneMsg) {
 	s.mu.Lock()
 	delete(s.tasks, t.id)
 	s.mu.Unlock()
-	s.out.small(msgDone, t.id, done)
+	if done != nil {
+		s.out.small(msgDone, t.id, done)
+	}
 	s.wg.Done()
 }
 

@@ -79,7 +79,13 @@ func (t *task) run() {
 	t.mu.Lock()
 	done.TimedOut = t.reason == stopTimeout
 	done.Cancelled = t.reason == stopCancel
+	lost := t.reason == stopShutdown
 	t.mu.Unlock()
+	if lost {
+		// Killed because the worker stops, not for anything the task did:
+		// no result, so that the client runs it elsewhere.
+		done = nil
+	}
 	t.s.finish(t, done)
 	if rest != nil {
 		putBuf(rest)

@@ -254,9 +254,9 @@ func TestCancelSendsSIGTERMThenSIGKILL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := startWorker(t, ServeOptions{}, ClientOptions{SharedFS: true, Grace: 300 * time.Millisecond})
 			ready := filepath.Join(t.TempDir(), "ready")
-			script := tt.script + "; touch " + ready + "; while :; do sleep 0.05; done"
+			script := tt.script + `; touch "$1"; while :; do sleep 0.05; done`
 			if tt.script == "" {
-				script = "touch " + ready + "; exec sleep 1000"
+				script = `touch "$1"; exec sleep 1000`
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -267,7 +267,7 @@ func TestCancelSendsSIGTERMThenSIGKILL(t *testing.T) {
 			done := make(chan outcome, 1)
 			go func() {
 				res, err := w.run(ctx, &sched.Invocation{Tasks: []sched.Task{
-					{Index: 0, Argv: []string{"sh", "-c", script}},
+					{Index: 0, Argv: []string{"sh", "-c", script, "sh", ready}},
 					{Index: 1, Argv: []string{"true"}}, // never runs
 				}})
 				done <- outcome{res, err}
