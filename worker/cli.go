@@ -45,6 +45,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return 2
 	}
 
+	// The worker itself mostly waits on system calls: a processor per
+	// slot is plenty, and fewer spare the machine the Go scheduler's
+	// spinning between tasks.
+	if *slots < runtime.GOMAXPROCS(0) {
+		runtime.GOMAXPROCS(*slots)
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer stop()
 	pipe := make(chan os.Signal, 1)

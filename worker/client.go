@@ -111,8 +111,8 @@ func NewClient(ctx context.Context, stream io.ReadWriteCloser, opts ClientOption
 			c.fail(err)
 		}
 	})
-	c.out.send([]byte(magic), nil)
-	c.out.small(msgHello, 0, &helloMsg{MinVersion: protocolVersion, MaxVersion: protocolVersion, Version: opts.Version, Window: uint64(opts.Window)})
+	c.out.enqueue([]byte(magic), nil)
+	c.out.post(msgHello, 0, &helloMsg{MinVersion: protocolVersion, MaxVersion: protocolVersion, Version: opts.Version, Window: uint64(opts.Window)})
 
 	fr := newFrameReader(stream)
 	shook := make(chan error, 1)
@@ -236,7 +236,18 @@ func (c *Client) read(fr *frameReader) {
 			} else {
 				f.release()
 			}
-		case msgStarted, msgStdoutData, msgDone:
+		case msgStarted:
+			// Noted without waking the task's goroutine.
+			c.mu.Lock()
+			cl := c.calls[f.id]
+			c.mu.Unlock()
+			f.release()
+			if cl != nil {
+				cl.mu.Lock()
+				cl.started = time.Now()
+				cl.mu.Unlock()
+			}
+		case msgStdoutData, msgDone:
 			c.mu.Lock()
 			cl := c.calls[f.id]
 			if f.typ == msgDone {
@@ -279,6 +290,7 @@ type call struct {
 	ch       chan struct{}
 	credit   int
 	creditCh chan struct{}
+	started  time.Time
 }
 
 func newCall(window int) *call {
@@ -387,9 +399,7 @@ func (c *Client) runTask(ctx context.Context, t *sched.Task, refs []fileRef, lim
 		delete(c.calls, id)
 		c.mu.Unlock()
 	}()
-	e := newFrame(nil, msgRun, id)
-	m.encode(&e)
-	if err := c.out.send(e.bytesOut(), nil); err != nil {
+	if err := c.out.send(msgRun, id, &m); err != nil {
 		if src != nil {
 			src.Close()
 		}
@@ -427,7 +437,7 @@ func (c *Client) runTask(ctx context.Context, t *sched.Task, refs []fileRef, lim
 		case <-cl.ch:
 		case <-cancelled:
 			cancelled = nil
-			if err := c.out.small(msgCancel, id, &cancelMsg{Grace: c.opts.Grace}); err != nil {
+			if err := c.out.send(msgCancel, id, &cancelMsg{Grace: c.opts.Grace}); err != nil {
 				return res, err
 			}
 			tm := time.NewTimer(c.opts.Grace + confirmWait)
@@ -445,9 +455,6 @@ func (c *Client) runTask(ctx context.Context, t *sched.Task, refs []fileRef, lim
 		for i := range frames {
 			f := &frames[i]
 			switch f.typ {
-			case msgStarted:
-				res.Started = time.Now()
-				f.release()
 			case msgStdoutData:
 				n := len(f.payload)
 				out.write(f.payload)
@@ -468,6 +475,9 @@ func (c *Client) runTask(ctx context.Context, t *sched.Task, refs []fileRef, lim
 				}
 				out.write(dm.Stdout)
 				res.Finished = time.Now()
+				cl.mu.Lock()
+				res.Started = cl.started
+				cl.mu.Unlock()
 				if res.Started.IsZero() {
 					res.Started = res.Finished
 				}
@@ -591,7 +601,7 @@ func (c *Client) sendStdin(id uint64, cl *call, src io.ReadCloser, stop chan str
 			}
 		}
 		if err == io.EOF {
-			c.out.small(msgStdinEOF, id, nil)
+			c.out.send(msgStdinEOF, id, nil)
 			return nil
 		}
 		if err != nil {
@@ -600,7 +610,7 @@ func (c *Client) sendStdin(id uint64, cl *call, src io.ReadCloser, stop chan str
 				return nil
 			default:
 			}
-			c.out.small(msgCancel, id, &cancelMsg{Grace: 0})
+			c.out.send(msgCancel, id, &cancelMsg{Grace: 0})
 			return err
 		}
 	}
@@ -742,11 +752,11 @@ func (c *Client) put(ctx context.Context, file sched.File) error {
 				}
 			}
 			if err == io.EOF {
-				return c.out.small(msgPutEnd, id, nil)
+				return c.out.send(msgPutEnd, id, nil)
 			}
 			if err != nil {
 				// The worker sees fewer bytes than announced and refuses.
-				c.out.small(msgPutEnd, id, nil)
+				c.out.send(msgPutEnd, id, nil)
 				return err
 			}
 		}
@@ -777,7 +787,7 @@ func (c *Client) request(ctx context.Context, t msgType, m interface{ encode(*en
 		delete(c.reqs, id)
 		c.mu.Unlock()
 	}
-	if err := c.out.small(t, id, m); err != nil {
+	if err := c.out.send(t, id, m); err != nil {
 		forget()
 		return frame{}, err
 	}

@@ -7,22 +7,29 @@ import (
 	"sync"
 )
 
-// sender writes frames to one side of a stream from a single goroutine.
+// sender writes frames to one side of a stream.
 //
-// Queueing a control frame never blocks, so that a goroutine reading the
-// stream can always answer without waiting on the peer: neither side's
-// reader ever blocks on a write, which is what keeps the protocol free of
-// deadlock (stream data is bounded by credit windows instead). Bulk file
-// content waits, in the sending goroutine, until the queue is short.
+// Two ways in: enqueue never blocks, so that a goroutine reading the stream
+// can always answer without waiting on the peer (neither side's reader
+// ever blocks on a write, which is what keeps the protocol free of
+// deadlock; stream data is bounded by credit windows instead); write may
+// block, and writes in the calling goroutine when no one else is writing,
+// which spares a task's hot path a hand-off to another goroutine. A
+// background goroutine writes what was enqueued while no one was writing.
+// Frames go out in the order they were handed in.
 type sender struct {
+	bw      *bufio.Writer
+	onError func(error)
+
 	mu      sync.Mutex
-	cond    *sync.Cond // signalled when frames are queued or the queue drains
+	cond    *sync.Cond // signalled when frames are queued, writing ends or the queue drains
 	queue   []outFrame
 	spare   []outFrame
-	queued  int // bytes in queue
+	queued  int  // bytes in queue
+	writing bool // a goroutine owns bw
 	err     error
 	closing bool
-	done    chan struct{} // closed when the loop is over
+	done    chan struct{} // closed when the background goroutine is over
 }
 
 // outFrame is an encoded frame; buf, when set, is its pooled backing array.
@@ -31,37 +38,53 @@ type outFrame struct {
 	buf *[]byte
 }
 
-// bulkLimit is the queue size above which sendBulk waits.
+// bulkLimit is the queue size above which bulk writes wait.
 const bulkLimit = 4 << 20
 
+// errSenderClosed is returned for frames sent after close.
+var errSenderClosed = errors.New("connection closed")
+
 func newSender(w io.Writer, onError func(error)) *sender {
-	s := &sender{done: make(chan struct{})}
+	s := &sender{bw: bufio.NewWriterSize(w, 64<<10), onError: onError, done: make(chan struct{})}
 	s.cond = sync.NewCond(&s.mu)
-	go s.loop(w, onError)
+	go s.loop()
 	return s
 }
 
-func (s *sender) loop(w io.Writer, onError func(error)) {
+func (s *sender) loop() {
 	defer close(s.done)
-	bw := bufio.NewWriterSize(w, 64<<10)
+	s.mu.Lock()
 	for {
-		s.mu.Lock()
-		for len(s.queue) == 0 && s.err == nil && !s.closing {
+		for s.err == nil && (s.writing || len(s.queue) == 0) && !(s.closing && !s.writing && len(s.queue) == 0) {
 			s.cond.Wait()
 		}
-		if s.err != nil || (len(s.queue) == 0 && s.closing) {
+		if s.err != nil || len(s.queue) == 0 {
 			s.mu.Unlock()
 			return
 		}
+		if err := s.drainLocked(); err != nil {
+			s.mu.Unlock()
+			s.onError(err)
+			return
+		}
+	}
+}
+
+// drainLocked writes the queue until it is empty. It is called with mu
+// held and no one writing, and returns with mu held; it returns the error
+// that ended the stream, the first time.
+func (s *sender) drainLocked() error {
+	s.writing = true
+	var failed error
+	for len(s.queue) > 0 && s.err == nil {
 		batch := s.queue
 		s.queue, s.spare = s.spare[:0], nil
 		s.mu.Unlock()
-
 		var err error
 		n := 0
 		for i, f := range batch {
 			if err == nil {
-				_, err = bw.Write(f.b)
+				_, err = s.bw.Write(f.b)
 			}
 			n += len(f.b)
 			if f.buf != nil {
@@ -71,35 +94,26 @@ func (s *sender) loop(w io.Writer, onError func(error)) {
 		}
 		s.mu.Lock()
 		if err == nil && len(s.queue) == 0 {
-			// Flush only when nothing else is waiting: frames queued while
-			// writing go out in the same system call.
+			// Flush only when nothing else is waiting: frames handed in
+			// while writing go out in the same system call.
 			s.mu.Unlock()
-			err = bw.Flush()
+			err = s.bw.Flush()
 			s.mu.Lock()
 		}
 		s.queued -= n
 		s.spare = batch[:0]
 		if err != nil && s.err == nil {
-			s.err = err
-		}
-		s.cond.Broadcast()
-		failed := s.err
-		s.mu.Unlock()
-		if failed != nil {
-			onError(failed)
-			return
+			s.err, failed = err, err
 		}
 	}
+	s.writing = false
+	s.cond.Broadcast()
+	return failed
 }
 
-// errSenderClosed is returned for frames sent after close.
-var errSenderClosed = errors.New("connection closed")
-
-// send queues a frame without waiting. buf, if not nil, is returned to the
-// pool once written.
-func (s *sender) send(b []byte, buf *[]byte) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// put appends a frame to the queue; it reports false, having released the
+// frame, when the sender is closed.
+func (s *sender) putLocked(b []byte, buf *[]byte) error {
 	if s.err != nil || s.closing {
 		if buf != nil {
 			putBuf(buf)
@@ -111,22 +125,49 @@ func (s *sender) send(b []byte, buf *[]byte) error {
 	}
 	s.queue = append(s.queue, outFrame{b: b, buf: buf})
 	s.queued += len(b)
-	s.cond.Broadcast()
 	return nil
 }
 
-// sendBulk queues a frame after waiting for the queue to drain below
-// bulkLimit.
-func (s *sender) sendBulk(b []byte, buf *[]byte) error {
+// enqueue hands a frame to the background goroutine without waiting. buf,
+// if not nil, is returned to the pool once written.
+func (s *sender) enqueue(b []byte, buf *[]byte) error {
 	s.mu.Lock()
-	for s.queued > bulkLimit && s.err == nil && !s.closing {
-		s.cond.Wait()
+	defer s.mu.Unlock()
+	if err := s.putLocked(b, buf); err != nil {
+		return err
 	}
-	s.mu.Unlock()
-	return s.send(b, buf)
+	if !s.writing {
+		s.cond.Broadcast()
+	}
+	return nil
 }
 
-// close writes what is queued, then stops. It does not close the stream.
+// write sends a frame, in this goroutine unless another one is writing
+// (which then sends it too). With bulk, it first waits for the queue to
+// drain below bulkLimit.
+func (s *sender) write(b []byte, buf *[]byte, bulk bool) error {
+	s.mu.Lock()
+	for bulk && s.queued > bulkLimit && s.err == nil && !s.closing {
+		s.cond.Wait()
+	}
+	if err := s.putLocked(b, buf); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	if s.writing {
+		s.mu.Unlock()
+		return nil
+	}
+	err := s.drainLocked()
+	s.mu.Unlock()
+	if err != nil {
+		s.onError(err)
+	}
+	return err
+}
+
+// close lets what is queued go out, then stops. It does not close the
+// stream.
 func (s *sender) close() {
 	s.mu.Lock()
 	s.closing = true
@@ -150,16 +191,25 @@ func (s *sender) abort(err error) {
 	s.mu.Unlock()
 }
 
-// small builds and queues a control frame.
-func (s *sender) small(t msgType, id uint64, m interface{ encode(*enc) }) error {
+func encodeMsg(t msgType, id uint64, m interface{ encode(*enc) }) []byte {
 	e := newFrame(nil, t, id)
 	if m != nil {
 		m.encode(&e)
 	}
-	return s.send(e.bytesOut(), nil)
+	return e.bytesOut()
 }
 
-// data queues a frame of raw bytes, copied into a pooled buffer.
+// post queues a control frame without waiting (for stream readers).
+func (s *sender) post(t msgType, id uint64, m interface{ encode(*enc) }) error {
+	return s.enqueue(encodeMsg(t, id, m), nil)
+}
+
+// send writes a control frame, maybe waiting for the stream.
+func (s *sender) send(t msgType, id uint64, m interface{ encode(*enc) }) error {
+	return s.write(encodeMsg(t, id, m), nil, false)
+}
+
+// data writes a frame of raw bytes, copied into a pooled buffer.
 func (s *sender) data(t msgType, id uint64, p []byte, bulk bool) error {
 	buf := getBuf()
 	e := newFrame(*buf, t, id)
@@ -168,16 +218,12 @@ func (s *sender) data(t msgType, id uint64, p []byte, bulk bool) error {
 	if cap(b) != cap(*buf) {
 		buf = nil // it grew out of the pooled array
 	}
-	if bulk {
-		return s.sendBulk(b, buf)
-	}
-	return s.send(b, buf)
+	return s.write(b, buf, bulk)
 }
 
-// ack queues a credit frame.
+// ack writes a credit frame.
 func (s *sender) ack(t msgType, id uint64, n int) error {
-	var a [24]byte
-	e := newFrame(a[:0], t, id)
+	e := newFrame(make([]byte, 0, 16), t, id)
 	e.uint(uint64(n))
-	return s.send(append([]byte(nil), e.bytesOut()...), nil)
+	return s.write(e.bytesOut(), nil, false)
 }

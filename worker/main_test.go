@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,15 @@ func TestMain(m *testing.M) {
 	}
 	switch os.Getenv(modeEnv) {
 	case "worker":
+		if prof := os.Getenv("LITHOPS_WORKER_TEST_CPUPROFILE"); prof != "" {
+			// Profiling the workers of a benchmark: one file per process.
+			f, _ := os.Create(fmt.Sprintf("%s.%d", prof, os.Getpid()))
+			pprof.StartCPUProfile(f)
+			code := Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(code)
+		}
 		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ()))
 	case "pool-client":
 		os.Exit(poolClient(os.Args[1]))

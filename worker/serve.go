@@ -64,7 +64,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts ServeOptions) 
 	}
 	s.shutdown()
 	if err != nil && errors.Is(err, errProtocol) {
-		s.out.small(msgFatal, 0, &fatalMsg{Err: err.Error()})
+		s.out.post(msgFatal, 0, &fatalMsg{Err: err.Error()})
 	}
 	// Let the last messages out, unless the stream is stuck.
 	s.out.close()
@@ -88,11 +88,13 @@ type server struct {
 	paths   pathCache
 	env     envBase
 	base    string   // this worker's directory of task directories
+	dirs    *workDirs
 	devnull *os.File // stdin of tasks without input
 	window  int      // the client's stdout window
 
 	mu       sync.Mutex
 	tasks    map[uint64]*task
+	runq     chan *task // idle runners wait here
 	puts     map[uint64]*put
 	stopping bool
 	wg       sync.WaitGroup // task goroutines
@@ -141,14 +143,14 @@ func newServer(opts ServeOptions) (*server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &server{
 		opts: opts, ctx: ctx, cancel: cancel, cache: c, env: newEnvBase(env),
-		base: base, devnull: devnull,
-		tasks: map[uint64]*task{}, puts: map[uint64]*put{},
+		base: base, dirs: &workDirs{base: base}, devnull: devnull,
+		tasks: map[uint64]*task{}, puts: map[uint64]*put{}, runq: make(chan *task),
 	}, nil
 }
 
 // read runs the handshake, then handles frames until the stream ends.
 func (s *server) read(fr *frameReader) error {
-	s.out.send([]byte(magic), nil)
+	s.out.enqueue([]byte(magic), nil)
 	if err := fr.expectMagic(false); err != nil {
 		return fmt.Errorf("%w: %v", errProtocol, err)
 	}
@@ -172,7 +174,7 @@ func (s *server) read(fr *frameReader) error {
 	}
 	s.window = int(min(hello.Window, 1<<30))
 	host, _ := os.Hostname()
-	s.out.small(msgWelcome, 0, &Info{
+	s.out.post(msgWelcome, 0, &Info{
 		Protocol: protocolVersion, Version: s.opts.Version, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
 		CPUs: runtime.NumCPU(), Slots: s.opts.Slots, PID: os.Getpid(), Hostname: host, Window: s.opts.Window,
 	})
@@ -202,7 +204,7 @@ func (s *server) handle(f frame) error {
 		for i, dg := range m.Digests {
 			have.Have[i] = s.cache.has(dg)
 		}
-		s.out.small(msgHave, f.id, &have)
+		s.out.post(msgHave, f.id, &have)
 
 	case msgPutFile:
 		var m putFileMsg
@@ -304,7 +306,7 @@ func (s *server) stored(id uint64, err error) {
 		m.Err = err.Error()
 		s.opts.Logf("worker: %v", err)
 	}
-	s.out.small(msgStored, id, &m)
+	s.out.post(msgStored, id, &m)
 }
 
 // track counts a goroutine that shutdown waits for, unless the worker is
@@ -341,13 +343,31 @@ func (s *server) start(id uint64, m *runMsg) {
 	s.mu.Unlock()
 	switch {
 	case dup:
-		s.out.small(msgDone, id, &doneMsg{ExitCode: -1, Err: fmt.Sprintf("task id %d is already running", id)})
+		s.out.post(msgDone, id, &doneMsg{ExitCode: -1, Err: fmt.Sprintf("task id %d is already running", id)})
 	case busy:
-		s.out.small(msgDone, id, &doneMsg{ExitCode: -1, Err: fmt.Sprintf("worker busy: all %d slots in use", s.opts.Slots)})
+		s.out.post(msgDone, id, &doneMsg{ExitCode: -1, Err: fmt.Sprintf("worker busy: all %d slots in use", s.opts.Slots)})
 	case stopping:
-		s.out.small(msgDone, id, &doneMsg{ExitCode: -1, Err: "worker is stopping"})
+		s.out.post(msgDone, id, &doneMsg{ExitCode: -1, Err: "worker is stopping"})
 	default:
-		go t.run()
+		// An idle runner takes it; only when none waits does a new one start.
+		select {
+		case s.runq <- t:
+		default:
+			go s.runner(t)
+		}
+	}
+}
+
+// runner runs tasks one after another. Runners outlive their tasks: a new
+// goroutine per task would grow a fresh stack for every command.
+func (s *server) runner(t *task) {
+	for {
+		t.run()
+		select {
+		case t = <-s.runq:
+		case <-s.ctx.Done():
+			return
+		}
 	}
 }
 
@@ -357,7 +377,7 @@ func (s *server) finish(t *task, done *doneMsg) {
 	delete(s.tasks, t.id)
 	s.mu.Unlock()
 	if done != nil {
-		s.out.small(msgDone, t.id, done)
+		s.out.send(msgDone, t.id, done)
 	}
 	s.wg.Done()
 }

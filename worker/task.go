@@ -4,15 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"lithops/partition"
 	"lithops/sched"
@@ -41,14 +37,13 @@ type task struct {
 	stdin *stdinQueue // for streamed stdin, else nil
 
 	mu          sync.Mutex
-	proc        *os.Process
-	reaped      bool // proc was waited for: its PID may be reused
+	pid         int  // the command's process, once started
+	reaped      bool // pid was waited for: it may be reused
 	stopped     bool // a stop came first: do not start
 	reason      stopReason
 	terminating bool
 	timers      []*time.Timer
 	credit      int // stdout bytes the client accepts now
-	pipes       []*os.File
 	creditCh    chan struct{}
 }
 
@@ -63,18 +58,21 @@ func newTask(s *server, id uint64, m *runMsg) *task {
 // run runs the task from its directory to its done message.
 func (t *task) run() {
 	done := &doneMsg{ExitCode: -1}
-	dir := filepath.Join(t.s.base, strconv.FormatUint(t.id, 10))
 	var rest *[]byte
-	if err := t.execute(dir, done, &rest); err != nil {
+	dir, err := t.s.dirs.get()
+	if err == nil {
+		err = t.execute(dir, done, &rest)
+		if perr := t.s.dirs.put(dir); perr != nil {
+			t.s.opts.Logf("worker: remove task directory: %v", perr)
+		}
+	} else {
+		err = fmt.Errorf("task directory: %w", err)
+	}
+	if err != nil {
 		done.Err = err.Error()
 	}
 	if t.stdin != nil {
 		t.stdin.close()
-	}
-	if err := os.Remove(dir); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		if err := os.RemoveAll(dir); err != nil {
-			t.s.opts.Logf("worker: remove task directory: %v", err)
-		}
 	}
 	t.mu.Lock()
 	done.TimedOut = t.reason == stopTimeout
@@ -99,9 +97,6 @@ func (t *task) execute(dir string, done *doneMsg, rest **[]byte) error {
 	if len(m.Argv) == 0 || m.Argv[0] == "" {
 		return errors.New("empty command")
 	}
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		return fmt.Errorf("task directory: %w", err)
-	}
 	for _, f := range m.Files {
 		if err := t.place(dir, f); err != nil {
 			return fmt.Errorf("job file %q: %w", f.Name, err)
@@ -113,144 +108,11 @@ func (t *task) execute(dir string, done *doneMsg, rest **[]byte) error {
 	if err != nil {
 		return err
 	}
-
 	stdin, feed, err := t.openStdin()
 	if err != nil {
 		return err
 	}
-	closeStdin := func() {
-		if stdin != t.s.devnull {
-			stdin.Close()
-		}
-	}
-	stdoutR, stdoutW, err := os.Pipe()
-	if err != nil {
-		closeStdin()
-		feed.close()
-		return err
-	}
-	stderrR, stderrW, err := os.Pipe()
-	if err != nil {
-		closeStdin()
-		feed.close()
-		closeFiles(stdoutR, stdoutW)
-		return err
-	}
-	attr := &os.ProcAttr{Dir: dir, Env: env, Files: []*os.File{stdin, stdoutW, stderrW}, Sys: taskAttr()}
-
-	t.mu.Lock()
-	if t.stopped {
-		t.mu.Unlock()
-		closeStdin()
-		feed.close()
-		closeFiles(stdoutR, stdoutW, stderrR, stderrW)
-		return errors.New("stopped before it started")
-	}
-	start := time.Now()
-	proc, err := os.StartProcess(path, m.Argv, attr)
-	if err != nil && path != m.Argv[0] && errors.Is(err, fs.ErrNotExist) {
-		// The command moved since it was looked up: look again.
-		t.s.paths.forget(m.Argv[0], pathEnv)
-		if path, err = t.s.paths.look(m.Argv[0], pathEnv); err == nil {
-			proc, err = os.StartProcess(path, m.Argv, attr)
-		}
-	}
-	if err == nil {
-		t.proc = proc
-		t.pipes = []*os.File{stdoutR, stderrR}
-		if m.Timeout > 0 {
-			t.timers = append(t.timers, time.AfterFunc(m.Timeout, func() { t.terminate(m.Grace, stopTimeout) }))
-		}
-	}
-	t.mu.Unlock()
-	closeStdin()
-	closeFiles(stdoutW, stderrW)
-	if err != nil {
-		feed.close()
-		closeFiles(stdoutR, stderrR)
-		return err
-	}
-	t.s.out.small(msgStarted, t.id, &startedMsg{PID: proc.Pid})
-
-	var feedErr error
-	feedDone := make(chan struct{})
-	if feed.w != nil {
-		go func() { feedErr = t.feed(feed); close(feedDone) }()
-	} else {
-		close(feedDone)
-	}
-	var stderr tailBuf
-	stderr.limit = t.s.opts.StderrTail
-	stderrDone := make(chan struct{})
-	go func() { t.drain(stderrR, &stderr); close(stderrDone) }()
-
-	// The waiter sees the command exit, kills what it left in its group
-	// (which may hold the output pipes open) and, should something outside
-	// the group still hold them, closes them after leftoverWait.
-	var state *os.ProcessState
-	var wall time.Duration
-	exited := make(chan struct{})
-	go func() {
-		defer close(exited)
-		if exitBeforeReap {
-			if err := waitExit(proc.Pid); err != nil {
-				t.s.opts.Logf("worker: waitid %d: %v", proc.Pid, err)
-			}
-		} else {
-			state, _ = proc.Wait()
-		}
-		wall = time.Since(start)
-		t.mu.Lock()
-		if exitBeforeReap || !t.reaped {
-			syscall.Kill(-proc.Pid, syscall.SIGKILL)
-		}
-		t.reaped = !exitBeforeReap
-		t.timers = append(t.timers, time.AfterFunc(leftoverWait, func() { closeFiles(stdoutR, stderrR) }))
-		t.mu.Unlock()
-	}()
-
-	last, buf := t.readStdout(stdoutR)
-	*rest = buf
-	<-stderrDone
-	<-exited
-	t.mu.Lock()
-	if exitBeforeReap {
-		state, err = proc.Wait()
-		t.reaped = true
-	}
-	for _, tm := range t.timers {
-		tm.Stop()
-	}
-	t.mu.Unlock()
-	// The command is gone: whatever still feeds its stdin stops.
-	closeFiles(stdoutR, stderrR, feed.w)
-	if t.stdin != nil {
-		t.stdin.close()
-	}
-	<-feedDone
-
-	done.Stdout = last
-	done.Stderr, done.StderrSize = stderr.bytes(), stderr.total
-	done.Wall = wall
-	if state == nil {
-		return fmt.Errorf("wait: %w", err)
-	}
-	ws := state.Sys().(syscall.WaitStatus)
-	if ws.Signaled() {
-		done.Signal = unix.SignalName(ws.Signal())
-	} else {
-		done.ExitCode = ws.ExitStatus()
-	}
-	if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
-		done.User = time.Duration(ru.Utime.Nano())
-		done.Sys = time.Duration(ru.Stime.Nano())
-		done.MaxRSS = int64(ru.Maxrss)
-	}
-	if feedErr != nil {
-		// The command saw part of its input only: it did not run right.
-		return fmt.Errorf("stdin: %w", feedErr)
-	}
-	return nil
+	return t.launch(path, pathEnv, env, dir, stdin, feed, done, rest)
 }
 
 // place puts a job file in the task directory.
@@ -380,26 +242,6 @@ func isPipeGone(err error) bool {
 	return errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed)
 }
 
-// readStdout streams the command's stdout to the client a frame at a time,
-// within the client's credit, and returns the last, partial frame (in buf,
-// a pooled buffer), which travels in the done message.
-func (t *task) readStdout(r *os.File) (last []byte, buf *[]byte) {
-	buf = getBuf()
-	b := (*buf)[:chunkSize]
-	n := 0
-	for {
-		k, err := r.Read(b[n:])
-		n += k
-		if n == len(b) {
-			t.sendStdout(b)
-			n = 0
-		}
-		if err != nil {
-			return b[:n], buf
-		}
-	}
-}
-
 // sendStdout waits for credit and sends p. When the connection is gone, it
 // drops p: the task is being killed anyway.
 func (t *task) sendStdout(p []byte) {
@@ -430,20 +272,6 @@ func (t *task) addCredit(n int) {
 	}
 }
 
-// drain reads stderr into its tail.
-func (t *task) drain(r *os.File, tail *tailBuf) {
-	buf := getBuf()
-	defer putBuf(buf)
-	b := (*buf)[:chunkSize]
-	for {
-		n, err := r.Read(b)
-		tail.write(b[:n])
-		if err != nil {
-			return
-		}
-	}
-}
-
 // terminate sends SIGTERM to the task's process group, and SIGKILL after
 // grace (at once when grace is 0). Before the start, it keeps the task from
 // starting.
@@ -453,7 +281,7 @@ func (t *task) terminate(grace time.Duration, why stopReason) {
 	if t.reason == stopNone {
 		t.reason = why
 	}
-	if t.proc == nil {
+	if t.pid == 0 {
 		t.stopped = true
 		return
 	}
@@ -479,9 +307,6 @@ func (t *task) kill() {
 	}
 	t.stopped = true
 	t.signalLocked(syscall.SIGKILL)
-	// Pipes held by something outside the group must not keep us waiting.
-	pipes := t.pipes
-	t.timers = append(t.timers, time.AfterFunc(leftoverWait, func() { closeFiles(pipes...) }))
 }
 
 func (t *task) signal(sig syscall.Signal) {
@@ -491,8 +316,8 @@ func (t *task) signal(sig syscall.Signal) {
 }
 
 func (t *task) signalLocked(sig syscall.Signal) {
-	if t.proc != nil && !t.reaped {
-		syscall.Kill(-t.proc.Pid, sig)
+	if t.pid != 0 && !t.reaped {
+		syscall.Kill(-t.pid, sig)
 	}
 }
 

@@ -51,8 +51,41 @@ func TestTaskSeesItsEnvironment(t *testing.T) {
 	if !strings.HasPrefix(in.Dir, w.workDir+string(filepath.Separator)) {
 		t.Errorf("task ran in %s, want a directory under %s", in.Dir, w.workDir)
 	}
-	if _, err := os.Stat(in.Dir); !os.IsNotExist(err) {
-		t.Errorf("task directory %s still there after the task: %v", in.Dir, err)
+}
+
+func TestEachTaskStartsInAnEmptyDirectory(t *testing.T) {
+	w := startWorker(t, ServeOptions{Slots: 1}, ClientOptions{SharedFS: true})
+	dir := t.TempDir()
+	files := []sched.File{jobFile(t, dir, "in/data.txt", "data", 0o644)}
+	look := sched.Task{Argv: []string{"sh", "-c", `stat -c %a .; ls -A`}}
+	tests := []struct {
+		name  string
+		mess  string // what the previous task does to its directory
+		files []sched.File
+	}{
+		{"leaves files", `echo x > junk; mkdir -p a/b; echo y > a/b/c`, nil},
+		{"leaves a read-only tree", `mkdir ro; echo x > ro/f; chmod 500 ro; chmod 400 ro/f`, nil},
+		{"changes its mode", `chmod 755 .`, nil},
+		{"removes it", `cd /; rmdir "$OLDPWD"`, nil},
+		{"has job files", `true`, files},
+		{"leaves nothing", `true`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := w.run(context.Background(), &sched.Invocation{Files: tt.files, Tasks: []sched.Task{
+				{Argv: []string{"sh", "-c", tt.mess}}, look,
+			}})
+			if err != nil || len(got) != 2 || !got[0].OK() || !got[1].OK() {
+				t.Fatalf("Run: %v %+v", err, got)
+			}
+			want := "700\n"
+			if tt.files != nil {
+				want += "in\n" // the next task of the invocation has the files too
+			}
+			if diff := cmp.Diff(want, string(got[1].Stdout)); diff != "" {
+				t.Errorf("the next task's directory (-want +got)\n%s", diff)
+			}
+		})
 	}
 }
 
