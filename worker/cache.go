@@ -3,9 +3,11 @@ package worker
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,10 +16,12 @@ import (
 
 // cache is a worker's content-addressed file store: the file of digest
 // "sha256:<hex>" lives at <dir>/<hex> with mode 0444, and a copy for each
-// other mode a job asks for at <dir>/<hex>.<mode>. Files are written to a
-// temporary name and renamed, so several workers may share one directory.
-// Job files are hard-linked from here into task directories, read-only:
-// a task that wants to change one copies it first.
+// other mode a job asks for at <dir>/<hex>.<mode>. Files are written under
+// a temporary name and then linked into place, never renamed over an
+// existing one: a file, once in place, is never replaced (a task linking
+// it at that moment would find it gone), so several workers may share one
+// directory. Job files are hard-linked from here into task directories,
+// read-only: a task that wants to change one copies it first.
 type cache struct {
 	dir   string
 	mu    sync.Mutex
@@ -116,10 +120,10 @@ func (p *put) commit() error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(name, filepath.Join(p.c.dir, p.hex))
+		err = install(name, filepath.Join(p.c.dir, p.hex))
 	}
+	os.Remove(name)
 	if err != nil {
-		os.Remove(name)
 		return fmt.Errorf("cache sha256:%s: %w", p.hex, err)
 	}
 	p.c.mu.Lock()
@@ -181,13 +185,22 @@ func (c *cache) variant(h string, mode os.FileMode) (string, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = install(tmp.Name(), path)
 	}
+	os.Remove(tmp.Name())
 	if err != nil {
-		os.Remove(tmp.Name())
 		return "", err
 	}
 	return path, nil
+}
+
+// install links a finished temporary file at path, unless a file is there
+// already (another worker was faster: same digest, same content).
+func install(tmp, path string) error {
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return nil
 }
 
 // place puts the file of digest, with mode, at dst: a hard link to the
@@ -209,13 +222,14 @@ func (c *cache) place(digest string, mode uint32, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, os.FileMode(mode).Perm())
+	perm := os.FileMode(mode).Perm() &^ 0o222
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
 	_, err = io.Copy(out, in)
 	if err == nil {
-		err = out.Chmod(os.FileMode(mode).Perm()) // whatever the umask
+		err = out.Chmod(perm) // read-only as a link would be, whatever the umask
 	}
 	if cerr := out.Close(); err == nil {
 		err = cerr

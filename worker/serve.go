@@ -87,7 +87,7 @@ type server struct {
 	cache   *cache
 	paths   pathCache
 	env     envBase
-	base    string   // this worker's directory of task directories
+	base    string // this worker's directory of task directories
 	dirs    *workDirs
 	devnull *os.File // stdin of tasks without input
 	window  int      // the client's stdout window
