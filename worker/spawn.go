@@ -224,6 +224,7 @@ func (t *task) follow(stdout, stderr int, exit *exitWatch, tail *tailBuf, start 
 			fds[2].Fd = -1
 			wall = time.Since(start)
 			t.mu.Lock()
+			t.exited = true
 			syscall.Kill(-exit.pid, syscall.SIGKILL) // what it left behind
 			t.mu.Unlock()
 			deadline = time.Now().Add(leftoverWait)

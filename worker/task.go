@@ -38,6 +38,7 @@ type task struct {
 
 	mu          sync.Mutex
 	pid         int  // the command's process, once started
+	exited      bool // the command has exited (a stop comes too late)
 	reaped      bool // pid was waited for: it may be reused
 	stopped     bool // a stop came first: do not start
 	reason      stopReason
@@ -278,6 +279,9 @@ func (t *task) addCredit(n int) {
 func (t *task) terminate(grace time.Duration, why stopReason) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.exited {
+		return
+	}
 	if t.reason == stopNone {
 		t.reason = why
 	}
