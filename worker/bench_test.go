@@ -16,13 +16,17 @@ import (
 	"lithops/sched"
 )
 
-// Compare with, on the same machine:
+// Compare with the same commands under xargs, on the same machine and at
+// the same moment (the machine's load moves these figures a lot):
 //
-//	seq 1000 | xargs -P 2 -n 1 true
-//	seq 1000 | xargs -P 2 -n 1 echo
+//	seq 1000 | xargs -P 2 -I{} true              # true without an argument, as here
+//	seq 1000 | xargs -P 2 -n 1 echo >/dev/null   # echo <item>
 //
-// BenchmarkForkExec is the floor: the same commands started straight from
-// Go, without pool, protocol or task directory.
+// (`xargs -n 1 true` runs `true <item>`, which with an argument sets up
+// the locale and costs as much as echo.) BenchmarkForkExec is the floor:
+// the same commands started straight from Go, without pool, protocol or
+// task directory. The cpu-µs/task metric counts this process, the workers
+// and the tasks, and is steadier than the wall time on a busy machine.
 
 var benchCommands = []struct {
 	name string
