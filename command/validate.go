@@ -30,7 +30,7 @@ func runValidate(_ context.Context, env *Env, args []string) int {
 		return 1
 	}
 	cfg, diags := cf.load(env)
-	if !diags.HasErrors() {
+	if cfg.CanEvaluate() {
 		diags = append(diags, cfg.Validate(env.Registry)...)
 	}
 	if *asJSON {

@@ -26,7 +26,15 @@ type Config struct {
 	// Values are the variables' values after precedence, type conversion
 	// and validation.
 	Values map[string]cty.Value
+
+	// structural is set when loading found errors in the configuration's
+	// structure or references, which make evaluating it pointless.
+	structural bool
 }
+
+// CanEvaluate reports whether the configuration's structure is sound enough
+// to evaluate, even if Load reported problems with variable values.
+func (cfg *Config) CanEvaluate() bool { return cfg != nil && !cfg.structural }
 
 // Settings is the optional lithops {} block.
 type Settings struct {

@@ -103,7 +103,9 @@ func Load(opts LoadOptions) (*Config, hcl2.Diagnostics) {
 	for _, name := range names {
 		f, more := parseFile(p, filepath.Join(dir, name))
 		diags = append(diags, more...)
-		if f == nil {
+		if f == nil || more.HasErrors() {
+			// Decoding a file with syntax errors only adds confusing
+			// consequences of them.
 			continue
 		}
 		cfg.Files[f.name] = f.file
@@ -114,6 +116,7 @@ func Load(opts LoadOptions) (*Config, hcl2.Diagnostics) {
 	}
 	diags = append(diags, cfg.checkReferences()...)
 	diags = append(diags, cfg.checkBackends(opts.Registry)...)
+	cfg.structural = diags.HasErrors()
 	values, more := resolveVariables(p, cfg, autoVars, opts)
 	cfg.Values = values
 	diags = append(diags, more...)

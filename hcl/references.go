@@ -97,9 +97,6 @@ func (cfg *Config) checkReferences() hcl2.Diagnostics {
 			diags = append(diags, undeclared("storage", e.Storage, e.StorageRange, sortedNames(cfg.Storages)))
 		}
 	}
-	if diags.HasErrors() {
-		return diags
-	}
 	diags = append(diags, cfg.checkLocalCycles()...)
 	diags = append(diags, cfg.checkJobCycles()...)
 	return diags

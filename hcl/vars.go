@@ -32,6 +32,9 @@ type rawValue struct {
 func resolveVariables(p *hclparse.Parser, cfg *Config, autoVars []string, opts LoadOptions) (map[string]cty.Value, hcl2.Diagnostics) {
 	var diags hcl2.Diagnostics
 	raw := map[string]rawValue{}
+	// failed names variables whose given value was rejected: they are not
+	// also reported as missing.
+	failed := map[string]bool{}
 
 	// Environment: ignore values for undeclared variables, as Terraform does.
 	env := append([]string(nil), opts.Env...)
@@ -48,6 +51,7 @@ func resolveVariables(p *hclparse.Parser, cfg *Config, autoVars []string, opts L
 		}
 		val, more := parseRawValue(v, value, "environment variable "+EnvVarPrefix+name)
 		diags = append(diags, more...)
+		failed[name] = more.HasErrors()
 		if !more.HasErrors() {
 			raw[name] = rawValue{val: val, source: "environment variable " + EnvVarPrefix + name}
 		}
@@ -84,9 +88,11 @@ func resolveVariables(p *hclparse.Parser, cfg *Config, autoVars []string, opts L
 		}
 		val, more := parseRawValue(v, value, "-var option")
 		diags = append(diags, more...)
-		if !more.HasErrors() {
-			raw[name] = rawValue{val: val, source: "-var option"}
+		if more.HasErrors() {
+			failed[name] = true
+			continue
 		}
+		raw[name] = rawValue{val: val, source: "-var option"}
 	}
 
 	values := map[string]cty.Value{}
@@ -116,6 +122,8 @@ func resolveVariables(p *hclparse.Parser, cfg *Config, autoVars []string, opts L
 				})
 				continue
 			}
+		case failed[name]:
+			continue
 		case v.Required():
 			diags = append(diags, &hcl2.Diagnostic{
 				Severity: hcl2.DiagError,
