@@ -42,6 +42,12 @@ type FoldInfo struct {
 // On error st may be partly folded and should be discarded.
 func Fold(st *State, r io.Reader) (FoldInfo, error) {
 	var info FoldInfo
+	if st.Resources == nil {
+		st.Resources = map[string]Resource{}
+	}
+	if st.Jobs == nil {
+		st.Jobs = map[string]*JobRun{}
+	}
 	lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 	line, ok, err := lr.next()
 	if err != nil {

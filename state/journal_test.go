@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,6 +282,9 @@ func TestFirstApplyTakesLineageFromJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	j.Close() // as if killed: the next run recovers
+	if fi, err := os.Stat(journalPath(path)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("journal file: %v, %v; want mode 0600", fi.Mode(), err)
+	}
 	got, info, err := Recover(path)
 	if err != nil {
 		t.Fatal(err)
@@ -436,4 +440,53 @@ func TestRecoverAfterWriterKilled(t *testing.T) {
 		t.Errorf("journal still there: %v", err)
 	}
 	t.Logf("recovered %d tasks, dropped %d torn bytes", run.Len(), info.Dropped)
+}
+
+// TestJournalConcurrentRecords records tasks of two jobs from several
+// goroutines while the sync timer runs; every record is folded.
+func TestJournalConcurrentRecords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lithops.state")
+	st := New()
+	j, err := OpenJournal(path, st, JournalOptions{SyncInterval: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs := []string{"job.a", "job.b"}
+	for _, job := range jobs {
+		if err := j.JobStarted(&JobRun{Name: job, TaskCount: 400}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := g; i < 400; i += 4 {
+				for _, job := range jobs {
+					if err := j.TaskFinished(job, taskFixture(i)); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+				if i%50 == 0 {
+					time.Sleep(2 * time.Millisecond) // let the sync timer fire
+				}
+			}
+		})
+	}
+	wg.Wait()
+	got, err := j.Commit()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range jobs {
+		run := got.Jobs[job]
+		if run.Len() != 400 {
+			t.Fatalf("%s has %d tasks, want 400", job, run.Len())
+		}
+		for i, rec := range run.Tasks() {
+			if diff := cmp.Diff(taskFixture(i), rec); diff != "" {
+				t.Fatalf("wrong task %d of %s (-want +got):\n%s", i, job, diff)
+			}
+		}
+	}
 }

@@ -2,7 +2,6 @@ package state
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 )
 
@@ -54,58 +53,6 @@ func (s *State) Cached(job, definitionDigest, inputDigest string) (TaskRecord, b
 		return TaskRecord{}, false
 	}
 	return run.Lookup(inputDigest)
-}
-
-// Status is the condition of a recorded resource.
-type Status string
-
-const (
-	// StatusReady: the resource was created (or updated) completely.
-	StatusReady Status = "ready"
-	// StatusTainted: creation failed half-way; the resource exists in some
-	// form and the next plan replaces it.
-	StatusTainted Status = "tainted"
-)
-
-// Resource is one created resource.
-type Resource struct {
-	// Addr is the resource's address: "storage.data",
-	// `executor.lab.bootstrap["10.0.0.5"]`.
-	Addr string `json:"addr"`
-	// Type is the resource type: "s3_bucket", "vm_bootstrap".
-	Type string `json:"type"`
-	// Block is the address of the configuration block that declared it:
-	// "executor.lab".
-	Block string `json:"block"`
-	// Status is StatusReady or StatusTainted; empty is written as ready.
-	Status Status `json:"status"`
-	// Attributes is a JSON object of the resource's attributes as the
-	// provider's schema types them (cty's JSON encoding). Sensitive
-	// attributes are null (see ScrubAttributes).
-	Attributes json.RawMessage `json:"attributes"`
-	// Dependencies are the addresses of the resources this one was created
-	// from; deletes run in the reverse order. Written sorted.
-	Dependencies []string `json:"dependencies,omitempty"`
-}
-
-// Output is a root output's recorded value.
-type Output struct {
-	// Value is the output's value in cty's JSON encoding. Always empty when
-	// Sensitive: state never holds a sensitive value.
-	Value json.RawMessage `json:"value,omitempty"`
-	// Type is the value's cty type in cty's JSON type notation ("string",
-	// ["list","number"]).
-	Type json.RawMessage `json:"type,omitempty"`
-	// Sensitive outputs are recorded without their value.
-	Sensitive bool `json:"sensitive,omitempty"`
-}
-
-// scrubbed returns o without its value when it is sensitive.
-func (o Output) scrubbed() Output {
-	if o.Sensitive {
-		o.Value = nil
-	}
-	return o
 }
 
 // newLineage returns a random version-4 UUID.
