@@ -120,7 +120,11 @@ func TestLockWaitsForReleaseWithinTimeout(t *testing.T) {
 		if m, _ := filepath.Glob(lockPath(path) + ".tmp-*"); len(m) > 0 {
 			break
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case res := <-done:
+			t.Fatalf("Acquire returned while the lock was held: %v, %v", res.recovered, res.err)
+		case <-time.After(time.Millisecond):
+		}
 	}
 	h.finish(t)
 	res := <-done
