@@ -74,6 +74,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		{name: "validate", synopsis: "Check whether the configuration is valid", help: validateHelp, run: runValidate},
+		{name: "plan", synopsis: "Show what apply would create and run", help: planHelp, run: runPlan},
 		{name: "fmt", synopsis: "Rewrite configuration files in the canonical style", help: fmtHelp, run: runFmt},
 		{name: "version", synopsis: "Show the lithops version", help: versionHelp, run: runVersion},
 	}

@@ -1,6 +1,12 @@
 package hcl
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"sort"
+
 	hcl2 "github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -199,4 +205,24 @@ type Reduce struct {
 	Env       hcl2.Expression
 	Output    hcl2.Expression
 	DeclRange hcl2.Range
+}
+
+// Digest identifies the configuration's source: every configuration and
+// variables file that was read, by name and content.
+func (cfg *Config) Digest() string {
+	names := make([]string, 0, len(cfg.Files))
+	for n := range cfg.Files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		rel, err := filepath.Rel(cfg.Dir, n)
+		if err != nil {
+			rel = n
+		}
+		fmt.Fprintf(h, "%d:%s;%d:", len(rel), rel, len(cfg.Files[n].Bytes))
+		h.Write(cfg.Files[n].Bytes)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -30,6 +30,9 @@ type LoadOptions struct {
 	Vars []VarFlag
 	// Registry is the set of backends; blocks naming others are errors.
 	Registry *providers.Registry
+	// Fixed are values that win over every other source: those a saved
+	// plan recorded.
+	Fixed map[string]cty.Value
 }
 
 // VarFlag is one -var 'name=value' (File false) or -var-file=PATH (File true).

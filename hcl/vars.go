@@ -95,6 +95,12 @@ func resolveVariables(p *hclparse.Parser, cfg *Config, autoVars []string, opts L
 		raw[name] = rawValue{val: val, source: "-var option"}
 	}
 
+	for name, v := range opts.Fixed {
+		if cfg.Variables[name] != nil {
+			raw[name] = rawValue{val: v, source: "saved plan"}
+			failed[name] = false
+		}
+	}
 	values := map[string]cty.Value{}
 	for _, name := range sortedNames(cfg.Variables) {
 		v := cfg.Variables[name]
