@@ -36,8 +36,10 @@ type File struct {
 	Sensitive []string `json:"sensitive_variables,omitempty"`
 	// PlanDigest identifies the plan's changes, down to each task's input.
 	PlanDigest string `json:"plan_digest"`
-	// Plan is the plan's JSON form (plan -json), for show.
+	// Plan is the plan's JSON form (plan -json), for show -json.
 	Plan json.RawMessage `json:"plan"`
+	// Text is the plan as plan rendered it, without colour, for show.
+	Text string `json:"text"`
 }
 
 // FileValue is a typed value.

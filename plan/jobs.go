@@ -35,7 +35,7 @@ func (p *Planner) planJobs(ctx context.Context, pl *Plan, opts Options) ([]*JobP
 	)
 	if opts.Destroy {
 		for _, name := range sortedKeys(p.State.Jobs) {
-			out = append(out, &JobPlan{Name: name, Status: JobRemove, Reason: "destroy removes its recorded results", Total: p.State.Jobs[name].Len()})
+			out = append(out, &JobPlan{Name: name, Status: JobRemove, Total: p.State.Jobs[name].Len()})
 		}
 		return filterJobTargets(out, opts.Targets, p.Config), nil
 	}
@@ -230,7 +230,11 @@ func (p *Planner) ExpandJob(ctx context.Context, name string, force bool) (*JobP
 	if js.Reduce != nil {
 		jp.ReduceTask = &TaskPlan{Task: sched.Task{Index: 0, Key: "reduce", Argv: js.Reduce.Argv, Env: taskEnv(name, -1, "", js.Env, js.Reduce.Env), Timeout: js.Timeout}}
 		if jp.ToRun == 0 {
-			jp.ReduceTask.Digest = p.reduceDigest(def, js, jp.Tasks)
+			digests := make([]string, len(jp.Tasks))
+			for i, t := range jp.Tasks {
+				digests[i] = t.Cached.Output.Digest
+			}
+			jp.ReduceTask.Digest = ReduceDigest(def, js, digests)
 			if reuse && prior != nil && prior.Reduce != nil && prior.DefinitionDigest == def && prior.Reduce.InputDigest == jp.ReduceTask.Digest && prior.Reduce.OK() {
 				rec := *prior.Reduce
 				jp.ReduceTask.Cached = &rec
@@ -290,13 +294,10 @@ func (p *Planner) definitionDigest(js *hcl.JobSpec) (string, error) {
 	return d.sum(), nil
 }
 
-// reduceDigest covers the reduce command and the map outputs it reads.
-func (p *Planner) reduceDigest(def string, js *hcl.JobSpec, tasks []*TaskPlan) string {
-	d := newDigester("reduce").str(def).strs(js.Reduce.Argv).kv(js.Reduce.Env).str(js.Reduce.Output)
-	for _, t := range tasks {
-		d.str(t.Cached.Output.Digest)
-	}
-	return d.sum()
+// ReduceDigest covers a reduce's command and the map outputs it reads, by
+// their digests in task order.
+func ReduceDigest(def string, js *hcl.JobSpec, outputs []string) string {
+	return newDigester("reduce").str(def).strs(js.Reduce.Argv).kv(js.Reduce.Env).str(js.Reduce.Output).strs(outputs).sum()
 }
 
 // taskEnv builds a task's extra environment.
@@ -573,29 +574,48 @@ func selectObjects(ctx context.Context, store objstore.Store, in *hcl.InputSpec)
 	return out, nil
 }
 
-// LoadResults makes an up-to-date or finished job's recorded outputs known to
-// the expressions that use them.
+// LoadResults makes an up-to-date job's recorded outputs known to the
+// expressions that use them.
 func (p *Planner) LoadResults(ctx context.Context, jp *JobPlan) hcl2.Diagnostics {
-	if !p.referenced(jp.Name) {
-		return nil
-	}
-	js := jp.Spec
-	results := make([]cty.Value, 0, len(jp.Tasks))
+	refs := make([]state.OutputRef, 0, len(jp.Tasks))
 	for _, t := range jp.Tasks {
 		if t.Cached == nil {
 			return nil
 		}
-		v, err := p.ResultValue(ctx, t.Cached.Output, js.Output)
+		refs = append(refs, t.Cached.Output)
+	}
+	var reduce *state.OutputRef
+	if jp.ReduceTask != nil && jp.ReduceTask.Cached != nil {
+		reduce = &jp.ReduceTask.Cached.Output
+	}
+	if err := p.SetResults(ctx, jp, refs, reduce); err != nil {
+		return hcl2.Diagnostics{{Severity: hcl2.DiagError, Summary: "Cannot read job results", Detail: err.Error()}}
+	}
+	return nil
+}
+
+// SetResults makes a job's outputs, in task order, and its reduce output
+// known to the expressions that use them. Outputs kept in a storage are read
+// only when some expression uses the job's results.
+func (p *Planner) SetResults(ctx context.Context, jp *JobPlan, refs []state.OutputRef, reduce *state.OutputRef) error {
+	js := jp.Spec
+	if !p.referenced(jp.Name) {
+		p.ev.SetJobResults(jp.Name, nil, cty.NullVal(cty.DynamicPseudoType))
+		return nil
+	}
+	results := make([]cty.Value, len(refs))
+	for i, ref := range refs {
+		v, err := p.ResultValue(ctx, ref, js.Output)
 		if err != nil {
-			return hcl2.Diagnostics{{Severity: hcl2.DiagError, Summary: "Cannot read job results", Detail: fmt.Sprintf("job.%s task %d: %s", jp.Name, t.Task.Index, err)}}
+			return fmt.Errorf("job.%s task %d: %w", jp.Name, i, err)
 		}
-		results = append(results, v)
+		results[i] = v
 	}
 	result := cty.NullVal(cty.DynamicPseudoType)
-	if jp.ReduceTask != nil && jp.ReduceTask.Cached != nil {
-		v, err := p.ResultValue(ctx, jp.ReduceTask.Cached.Output, js.Reduce.Output)
+	if reduce != nil && js.Reduce != nil {
+		v, err := p.ResultValue(ctx, *reduce, js.Reduce.Output)
 		if err != nil {
-			return hcl2.Diagnostics{{Severity: hcl2.DiagError, Summary: "Cannot read job result", Detail: fmt.Sprintf("job.%s reduce: %s", jp.Name, err)}}
+			return fmt.Errorf("job.%s reduce: %w", jp.Name, err)
 		}
 		result = v
 	}

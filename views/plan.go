@@ -63,6 +63,7 @@ func WritePlan(w io.Writer, p *plan.Plan, opts PlanOptions) error {
 	if !p.HasChanges() {
 		pw.printf("%s\n\n", pw.paint(ansiBold+ansiGreen, "No changes."))
 		pw.printf("The resources match the configuration and every job is up to date.\n")
+		pw.printf("\n")
 		writeUpToDate(pw, p)
 		return pw.err
 	}
@@ -120,7 +121,7 @@ func writeUpToDate(pw *planWriter, p *plan.Plan) {
 		}
 	}
 	if len(names) > 0 {
-		pw.printf("\nUp to date, nothing to run: %s.\n\n", strings.Join(names, ", "))
+		pw.printf("Up to date, nothing to run: %s.\n\n", strings.Join(names, ", "))
 	}
 }
 
@@ -310,8 +311,12 @@ func writeJob(pw *planWriter, j *plan.JobPlan) {
 	if j.Reason != "" {
 		pw.printf(": %s", j.Reason)
 	}
+	if j.Status == plan.JobRemove {
+		pw.printf("\n%s job.%s\n\n", sym, j.Name)
+		return
+	}
 	pw.printf("\n%s job.%s {\n", sym, j.Name)
-	if j.Status != plan.JobRemove {
+	{
 		rows := [][2]string{{"executor", j.Executor}}
 		if j.Storage != "" {
 			rows = append(rows, [2]string{"storage", j.Storage})
