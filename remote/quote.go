@@ -9,7 +9,7 @@ import (
 // characters no shell treats specially are left as they are, everything else
 // is wrapped in single quotes, inside which a POSIX shell takes every byte
 // literally (newlines, '$', '\', '"', '`', ';' included); a single quote
-// itself is written as '\'' (close, escaped quote, reopen). It is the one
+// itself becomes close-quote, backslash-quote, open-quote. It is the one
 // quoting function of this package: every command sent to a host goes
 // through it.
 //
