@@ -658,3 +658,22 @@ func TestCloseEndsConnection(t *testing.T) {
 		t.Errorf("Stat after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestSlowLinkIsNotLost uploads over a link shaped to 4 Mbit/s with a deep
+// queue: keepalive replies wait behind megabytes of queued data for longer
+// than the keepalive timeout, yet the host is alive and answering, so the
+// connection must stay up.
+func TestSlowLinkIsNotLost(t *testing.T) {
+	t.Parallel()
+	f := testhosts.Start(t, 1)
+	c := dialT(t, f.Hosts[0], fastKeepalive(keyConfig(f)))
+	f.SlowLink(0, "4mbit")
+	data := bytes.Repeat([]byte{0x5a}, 3<<20)
+	if err := c.Upload(context.Background(), bytes.NewReader(data), int64(len(data)), "big", 0o600); err != nil {
+		t.Fatalf("upload over a slow link: %v", err)
+	}
+	if err := c.Err(); err != nil {
+		t.Errorf("connection reported lost on a slow, live link: %v", err)
+	}
+	f.RestoreLink(0)
+}

@@ -9,7 +9,8 @@
 #   hosts.sh down DIR               tear down what up/local made (idempotent)
 #   hosts.sh kill-sshd DIR I        kill host I's sshd and everything it runs
 #   hosts.sh cut DIR I              take host I's link down (a lost VM)
-#   hosts.sh restore DIR I          bring it back up
+#   hosts.sh slow DIR I RATE        shape traffic to host I to RATE ("4mbit")
+#   hosts.sh restore DIR I          bring its link back up, at full speed
 #   hosts.sh gc                     tear down fleets whose owner process died
 #
 # up and local are idempotent: run again, they create only what is missing.
@@ -369,8 +370,19 @@ cmd_kill_sshd() {
 
 cmd_link() {
 	host_index "$1" "$2"
-	[[ $MODE == netns ]] || die "cut/restore need a namespace fleet (up), not $MODE"
-	ip -n "${NAME}br" link set "${NAME}b$2" "$3"
+	[[ $MODE == netns ]] || die "cut/slow/restore need a namespace fleet (up), not $MODE"
+	case $3 in
+	down) ip -n "${NAME}br" link set "${NAME}b$2" down ;;
+	up)
+		ip netns exec "${NAME}br" tc qdisc del dev "${NAME}b$2" root 2>/dev/null || true
+		ip -n "${NAME}br" link set "${NAME}b$2" up
+		;;
+	*)
+		# A token bucket with a deep queue: a slow link that buffers, as
+		# real uplinks do, rather than one that drops.
+		ip netns exec "${NAME}br" tc qdisc replace dev "${NAME}b$2" root tbf rate "$3" burst 32kbit latency 30s
+		;;
+	esac
 }
 
 [[ $(id -u) == 0 ]] || die "must run as root (network namespaces, users, sshd on port 22)"
@@ -398,6 +410,10 @@ kill-sshd)
 	cmd_kill_sshd "$(realpath -m "$1")" "$2"
 	;;
 cut) cmd_link "$(realpath -m "$1")" "$2" down ;;
+slow)
+	[[ $# -eq 3 && $3 =~ ^[0-9]+[kmg]?bit$ ]] || die "usage: hosts.sh slow DIR I RATE (e.g. 4mbit)"
+	cmd_link "$(realpath -m "$1")" "$2" "$3"
+	;;
 restore) cmd_link "$(realpath -m "$1")" "$2" up ;;
 gc)
 	lock

@@ -59,7 +59,7 @@ func Available() error {
 	if uid := os.Geteuid(); uid != 0 {
 		return fmt.Errorf("needs root to start sshd, create users and network namespaces (running as uid %d)", uid)
 	}
-	for _, tool := range []string{"/usr/sbin/sshd", "ssh-keygen", "ip", "unshare", "flock", "useradd", "userdel", "bash"} {
+	for _, tool := range []string{"/usr/sbin/sshd", "ssh-keygen", "ip", "tc", "unshare", "flock", "useradd", "userdel", "bash"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s not found (install openssh-server, iproute2, util-linux, passwd)", tool)
 		}
@@ -201,7 +201,14 @@ func (f *Fleet) CutLink(i int) {
 	f.do("cut", f.Dir, strconv.Itoa(i+1))
 }
 
-// RestoreLink brings host i's link back up.
+// SlowLink shapes traffic towards host i (0-based) to rate ("4mbit") with
+// a deep queue, as a slow uplink that buffers.
+func (f *Fleet) SlowLink(i int, rate string) {
+	f.tb.Helper()
+	f.do("slow", f.Dir, strconv.Itoa(i+1), rate)
+}
+
+// RestoreLink brings host i's link back up, unshaped.
 func (f *Fleet) RestoreLink(i int) {
 	f.tb.Helper()
 	f.do("restore", f.Dir, strconv.Itoa(i+1))
