@@ -371,6 +371,25 @@ func TestChangedHostKeyRefused(t *testing.T) {
 	}
 }
 
+func TestRevokedHostKeyRefused(t *testing.T) {
+	t.Parallel()
+	f := testhosts.Local(t)
+	h := f.Hosts[0]
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	lines := fmt.Sprintf("[127.0.0.1]:%d %s\n@revoked * %s\n", h.Port, h.HostKeys[0], h.HostKeys[0])
+	if err := os.WriteFile(kh, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := keyConfig(f)
+	cfg.KnownHostsFiles = []string{kh}
+	_, err := Dial(context.Background(), host(t, h), cfg)
+	want := fmt.Sprintf("host key for 127.0.0.1:%d is REVOKED (ssh-ed25519 %s, @revoked in %s:2); nothing was run there",
+		h.Port, fingerprint(t, h.HostKeys[0]), kh)
+	if err == nil || err.Error() != want {
+		t.Errorf("wrong error\nwant %s\n got %v", want, err)
+	}
+}
+
 // TestHostKeyAlgorithmsFollowKnownHosts: each host offers ECDSA and ed25519
 // keys, and x/crypto alone would pick ECDSA; known_hosts decides instead.
 func TestHostKeyAlgorithmsFollowKnownHosts(t *testing.T) {
