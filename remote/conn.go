@@ -142,10 +142,12 @@ func (c *Conn) Close() error {
 	c.closing = true
 	s := c.sftp
 	c.mu.Unlock()
+	// The socket first: closing the SFTP session writes to it, which on a
+	// dead link would block until the keepalive gave up.
+	c.client.Close()
 	if s != nil {
 		s.Close()
 	}
-	c.client.Close()
 	<-c.done
 	return nil
 }
