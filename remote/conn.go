@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -56,8 +55,8 @@ func Dial(ctx context.Context, h Host, cfg Config) (*Conn, error) {
 	return c, nil
 }
 
-func dial(ctx context.Context, h Host, cfg Config) (*Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
+func dial(parent context.Context, h Host, cfg Config) (*Conn, error) {
+	ctx, cancel := context.WithTimeout(parent, cfg.ConnectTimeout)
 	defer cancel()
 
 	creds, err := loadCredentials(ctx, cfg)
@@ -95,7 +94,10 @@ func dial(ctx context.Context, h Host, cfg Config) (*Conn, error) {
 			sc.Close()
 		}
 		tcp.Close()
-		return nil, fmt.Errorf("log in: %w", context.Cause(ctx))
+		if parent.Err() != nil {
+			return nil, context.Cause(parent)
+		}
+		return nil, fmt.Errorf("no login within %s: %w", cfg.ConnectTimeout, ctx.Err())
 	}
 	if err != nil {
 		tcp.Close()
@@ -104,8 +106,12 @@ func dial(ctx context.Context, h Host, cfg Config) (*Conn, error) {
 		if errors.As(err, &hke) {
 			return nil, hke
 		}
-		if strings.Contains(err.Error(), "unable to authenticate") {
+		var ne net.Error
+		switch {
+		case strings.Contains(err.Error(), "unable to authenticate"):
 			return nil, fmt.Errorf("log in as %s with %s: %w", h.User, creds.describe(), err)
+		case errors.As(err, &ne) && ne.Timeout():
+			return nil, fmt.Errorf("no login within %s: %w", cfg.ConnectTimeout, err)
 		}
 		return nil, err
 	}
@@ -165,71 +171,6 @@ func (c *Conn) watch() {
 	}
 	c.setErr(fmt.Errorf("ssh %s: %w: %w", c.host, ErrConnLost, err))
 	close(c.done)
-}
-
-// keepalive sends keepalive@openssh.com every interval while none is
-// outstanding (sshd answers such requests, with a failure, which is a reply
-// all the same), and closes the connection when one has been outstanding for
-// timeout and nothing at all arrived from the host for as long. Counting
-// any received byte as a sign of life keeps a slow link that is busy with
-// an upload, where the reply queues behind the data, from looking dead.
-func (c *Conn) keepalive(tcp *activityConn, interval, timeout time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	replies := make(chan error, 1)
-	var sent time.Time // when the outstanding request went out; zero if none
-	for {
-		select {
-		case <-c.done:
-			return
-		case err := <-replies:
-			sent = time.Time{}
-			if err != nil {
-				c.setErr(fmt.Errorf("ssh %s: %w: keepalive: %w", c.host, ErrConnLost, err))
-				c.client.Close()
-				return
-			}
-		case now := <-tick.C:
-			if sent.IsZero() {
-				sent = now
-				go func() {
-					_, _, err := c.client.SendRequest("keepalive@openssh.com", true, nil)
-					replies <- err
-				}()
-				continue
-			}
-			if now.Sub(sent) >= timeout && tcp.idle() >= timeout {
-				c.setErr(fmt.Errorf("ssh %s: %w: nothing received for %s, keepalive unanswered", c.host, ErrConnLost, timeout))
-				c.client.Close()
-				return
-			}
-		}
-	}
-}
-
-// activityConn notes when bytes last arrived.
-type activityConn struct {
-	net.Conn
-	start    time.Time
-	lastRead atomic.Int64 // since start
-}
-
-func newActivityConn(c net.Conn) *activityConn {
-	a := &activityConn{Conn: c, start: time.Now()}
-	return a
-}
-
-func (a *activityConn) Read(p []byte) (int, error) {
-	n, err := a.Conn.Read(p)
-	if n > 0 {
-		a.lastRead.Store(int64(time.Since(a.start)))
-	}
-	return n, err
-}
-
-// idle is how long ago bytes last arrived.
-func (a *activityConn) idle() time.Duration {
-	return time.Since(a.start) - time.Duration(a.lastRead.Load())
 }
 
 // lost returns the connection's end reason if it has ended, else err.

@@ -1,10 +1,12 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 
 	"golang.org/x/crypto/ssh"
@@ -178,4 +180,32 @@ func (p *Process) Stream() io.ReadWriteCloser {
 type stream struct {
 	io.Reader
 	io.WriteCloser
+}
+
+// Output runs argv to completion with no stdin and returns its stdout. On
+// failure the error carries the tail of stderr.
+func (c *Conn) Output(ctx context.Context, argv []string) ([]byte, error) {
+	p, err := c.Start(ctx, argv)
+	if err != nil {
+		return nil, err
+	}
+	p.Stdin.Close()
+	var stdout, stderr bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Go(func() { io.Copy(&stderr, io.LimitReader(p.Stderr, 1<<20)); io.Copy(io.Discard, p.Stderr) })
+	_, copyErr := io.Copy(&stdout, p.Stdout)
+	wg.Wait()
+	if err := p.Wait(); err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			if len(msg) > 2000 {
+				msg = "..." + msg[len(msg)-2000:]
+			}
+			return nil, fmt.Errorf("%w: %s", err, msg)
+		}
+		return nil, err
+	}
+	if copyErr != nil {
+		return nil, fmt.Errorf("%s on %s: read stdout: %w", argv[0], c.host, copyErr)
+	}
+	return stdout.Bytes(), nil
 }

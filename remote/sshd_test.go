@@ -537,8 +537,23 @@ func TestCutLinkDetected(t *testing.T) {
 	cfg := fastKeepalive(keyConfig(f))
 	c := dialT(t, f.Hosts[0], cfg)
 	run(t, c, "true")
+	// With default keepalives this one is still up when closed below.
+	slow := dialT(t, f.Hosts[0], keyConfig(f))
+	if _, err := slow.Home(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 
 	f.CutLink(0)
+	closed := make(chan struct{})
+	go func() { slow.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(detectWithin):
+		t.Fatalf("Close blocked %s on a cut link", detectWithin)
+	}
+	if err := slow.Err(); !errors.Is(err, ErrClosed) {
+		t.Errorf("Err() after Close on a cut link: %v, want ErrClosed", err)
+	}
 	select {
 	case <-c.Done():
 	case <-time.After(detectWithin):
