@@ -134,7 +134,7 @@ func (s *state) update(e apply.Event) {
 			j.end(true)
 		}
 		if !found {
-			s.Jobs = append(s.Jobs, job{Name: e.Job, Started: e.Time.Add(-e.Elapsed)})
+			s.Jobs = append(s.Jobs, job{Name: e.Job, Started: e.Time.Add(-e.Elapsed), Ended: true, Finished: true})
 		}
 		// The last phase carries the job's result; the counters of a job
 		// of one phase are the job's.

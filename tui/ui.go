@@ -94,9 +94,10 @@ func New(o Options) *UI {
 func (u *UI) Observe(e apply.Event) {
 	urgent := false
 	u.mu.Lock()
-	switch e := e.(type) {
+	switch ev := e.(type) {
 	case apply.JobProgress:
-		k := progressKey{e.Job, e.Phase}
+		// Store e, not ev: re-boxing ev would allocate on every event.
+		k := progressKey{ev.Job, ev.Phase}
 		if i, ok := u.progress[k]; ok {
 			u.pending[i] = e
 		} else {

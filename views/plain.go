@@ -136,7 +136,7 @@ func (p *Plain) Observe(e apply.Event) {
 	case apply.JobProgress:
 		j := p.job(e.Job)
 		j.progress, j.hasProg = e, true
-		failedMore := e.Failed > j.lastFailed && j.failLines <= p.maxFail
+		failedMore := e.Failed > j.lastFailed && j.unprinted == 0
 		if failedMore || now.Sub(j.lastLine) >= p.interval {
 			p.progressLine(e.Job, j, e, now)
 		}
