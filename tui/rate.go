@@ -41,11 +41,14 @@ func (r *rate) add(at time.Duration, done int) {
 
 // perSecond is the throughput over about the last window in tasks per
 // second, or the average since the start while less than a second was
-// measured; 0 when unknown.
+// measured; 0 when unknown. elapsed is the job's elapsed time now: when it
+// is past the last progress, the time without progress counts, so a stalled
+// job's rate falls instead of freezing.
 func (r *rate) perSecond(done int, elapsed time.Duration) float64 {
 	if len(r.Samples) > 0 {
 		first := r.Samples[0]
-		if span := r.Last.At - first.At; span >= time.Second {
+		end := max(r.Last.At, elapsed)
+		if span := end - first.At; span >= time.Second {
 			return float64(r.Last.Done-first.Done) / span.Seconds()
 		}
 	}

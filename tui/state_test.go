@@ -2,6 +2,7 @@ package tui
 
 import (
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -170,9 +171,16 @@ func TestRate(t *testing.T) {
 	tests := []struct {
 		name    string
 		samples []sample // (elapsed, done) progress in order
+		now     time.Duration
 		want    float64
 	}{
 		{name: "nothing yet", want: 0},
+		{
+			name:    "a stall counts: no progress for the last 10s halves the rate",
+			samples: []sample{{secs(1), 10}, {secs(2), 20}, {secs(11), 110}},
+			now:     secs(21),
+			want:    5,
+		},
 		{name: "under a second: average since start", samples: []sample{{secs(0.5), 5}}, want: 10},
 		{name: "steady", samples: []sample{{secs(1), 10}, {secs(2), 20}, {secs(3), 30}}, want: 10},
 		{
@@ -200,7 +208,8 @@ func TestRate(t *testing.T) {
 				r.add(s.At, s.Done)
 				last = s
 			}
-			got := r.perSecond(last.Done, last.At)
+			now := max(tt.now, last.At)
+			got := r.perSecond(last.Done, now)
 			if diff := cmp.Diff(tt.want, got, cmpopts.EquateApprox(0, 1e-9)); diff != "" {
 				t.Errorf("wrong rate (-want +got):\n%s", diff)
 			}

@@ -341,7 +341,7 @@ func (sc screen) job(j job, labelW, countW int, d detail) []string {
 	if !j.Ended && !j.Started.IsZero() && !sc.now.IsZero() {
 		elapsed = sc.now.Sub(j.Started)
 	}
-	perSec := j.Rate.perSecond(j.Done, j.Elapsed)
+	perSec := j.Rate.perSecond(j.Done, elapsed)
 	if j.Ended {
 		perSec = 0
 		if j.Elapsed > 0 {
