@@ -355,10 +355,6 @@ func writeJob(pw *planWriter, j *plan.JobPlan) {
 	pw.printf("    }\n\n")
 }
 
-// oneLine squeezes an expression's source onto one line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
 
 func writeOutputs(pw *planWriter, p *plan.Plan) {
 	var changed []*plan.OutputChange

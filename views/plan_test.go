@@ -21,7 +21,12 @@ import (
 	"lithops/views"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// updating reports whether -update (declared by the package's internal
+// tests) asks to rewrite golden files.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // harness is a configuration directory, a fake cloud and a state.
 type harness struct {
@@ -120,7 +125,7 @@ func (h *harness) recordTasks(p *plan.Plan, job string, indexes ...int) {
 func golden(t *testing.T, name string, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", "plan", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
