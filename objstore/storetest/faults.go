@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,9 +26,16 @@ type FaultHarness struct {
 	// or Reset set): throttling as the service spells it, 500s, resets.
 	// Times and, when nil, Match are set by the suite.
 	Transient []faults.Rule
-	// Extra are further cases, each with its own Match and Times, run
-	// against every operation (e.g. failing the middle part of an upload).
-	Extra []faults.Rule
+	// Extra are further cases aimed at one operation, each with its own
+	// Match and Times (e.g. failing parts in the middle of an upload).
+	Extra []Fault
+}
+
+// Fault is a rule aimed at one operation of the suite: "put", "put large",
+// "get", "get range", "head", "list" or "delete".
+type Fault struct {
+	Op   string
+	Rule faults.Rule
 }
 
 type op struct {
@@ -95,28 +103,37 @@ func Faults(t *testing.T, h FaultHarness) {
 			return s.Delete(ctx, "fault/put")
 		}},
 	}
-	var rules []faults.Rule
+	var cases []Fault
 	for _, r := range h.Transient {
 		r.Times = 2
-		rules = append(rules, r)
-	}
-	rules = append(rules, faults.Rule{Name: "body cut short", ResetAfter: 1000, Times: 2, Match: faults.Method("GET")})
-	rules = append(rules, h.Extra...)
-	for _, r := range rules {
-		r.Name = name(r)
 		for _, o := range ops {
-			if r.ResetAfter > 0 && !o.body {
-				continue
-			}
-			t.Run(name(r)+"/"+o.name, func(t *testing.T) {
-				h.Proxy.Clear()
-				h.Proxy.Add(r)
-				if err := o.run(ctx, s); err != nil {
-					t.Fatalf("%s failed through %d injected faults: %v", o.name, h.Proxy.Injected()[name(r)], err)
-				}
-				h.Proxy.Clear()
-			})
+			cases = append(cases, Fault{o.name, r})
 		}
+	}
+	cut := faults.Rule{Name: "body cut short", ResetAfter: 1000, Times: 2, Match: faults.Method("GET")}
+	cases = append(cases, Fault{"get", cut}, Fault{"get range", cut})
+	cases = append(cases, h.Extra...)
+	for _, c := range cases {
+		r := c.Rule
+		r.Name = name(r)
+		i := slices.IndexFunc(ops, func(o op) bool { return o.name == c.Op })
+		if i < 0 {
+			t.Fatalf("fault %q aimed at unknown operation %q", r.Name, c.Op)
+		}
+		o := ops[i]
+		t.Run(r.Name+"/"+o.name, func(t *testing.T) {
+			h.Proxy.Clear()
+			defer h.Proxy.Clear()
+			h.Proxy.Add(r)
+			err := o.run(ctx, s)
+			injected := h.Proxy.Injected()[r.Name]
+			if err != nil {
+				t.Fatalf("%s failed through %d injected faults: %v", o.name, injected, err)
+			}
+			if injected != r.Times {
+				t.Errorf("%d faults injected, want %d: the rule missed the operation", injected, r.Times)
+			}
+		})
 	}
 	t.Run("persistent", func(t *testing.T) {
 		for _, o := range ops {
@@ -128,6 +145,7 @@ func Faults(t *testing.T, h FaultHarness) {
 				if err == nil {
 					t.Fatalf("%s succeeded through persistent 503s", o.name)
 				}
+				t.Logf("error: %v", err)
 				if msg := err.Error(); !strings.Contains(msg, "fault/") || !strings.Contains(msg, "503") {
 					t.Errorf("error %q does not name the object and the status", msg)
 				}

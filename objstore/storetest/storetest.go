@@ -164,9 +164,9 @@ func testGetRange(t *testing.T, h Harness) {
 	Put(t, s, "r", data)
 	Put(t, s, "empty", nil)
 	tests := []struct {
-		key       string
-		off, n    int64
-		want      string
+		key    string
+		off, n int64
+		want   string
 	}{
 		{"r", 0, 10, "0123456789"},
 		{"r", 2, 3, "234"},
