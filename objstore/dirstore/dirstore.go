@@ -369,11 +369,3 @@ func (s *Store) Remove(ctx context.Context) error {
 	}
 	return nil
 }
-
-// RemoveAll deletes the root and everything in it.
-func (s *Store) RemoveAll(ctx context.Context) error {
-	if err := os.RemoveAll(s.root); err != nil {
-		return fmt.Errorf("remove %s: %w", s, err)
-	}
-	return nil
-}
