@@ -16,6 +16,7 @@ import (
 	"lithops/command"
 	"lithops/providers"
 	"lithops/providers/localhost"
+	"lithops/worker"
 )
 
 func main() {
@@ -54,9 +55,12 @@ func run() int {
 		StdinTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
 		Executable: exe,
-		Registry:   registry(),
+		Registry:   registry(exe),
 		Stop:       stop,
 		Kill:       kill,
+		Worker: func(ctx context.Context, args []string) int {
+			return worker.Main(ctx, args, os.Stdin, os.Stdout, os.Stderr, os.Environ())
+		},
 	}
 	if env.StdoutTTY {
 		env.Width, env.Height, _ = term.GetSize(int(os.Stdout.Fd()))
@@ -66,10 +70,10 @@ func run() int {
 
 // registry lists the backends of this build. Backends named in the design
 // but not built yet are listed as planned, so naming one is a clear error.
-func registry() *providers.Registry {
+func registry(exe string) *providers.Registry {
 	return &providers.Registry{
 		Executors: map[string]providers.ExecutorBackend{
-			"localhost": &localhost.Executor{},
+			"localhost": &localhost.Executor{OpenPool: localPool(exe)},
 		},
 		Storages: map[string]providers.StorageBackend{},
 		PlannedExecutors: []string{
@@ -78,5 +82,23 @@ func registry() *providers.Registry {
 			"k8s", "knative", "vm", "aws_ec2", "ibm_vpc", "azure_vms", "gcp_compute_engine",
 		},
 		PlannedStorages: []string{"localhost", "s3", "gcs", "azure_blob"},
+	}
+}
+
+// localPool opens the localhost executor's warm pool of worker processes of
+// this binary.
+func localPool(exe string) func(ctx context.Context, processes int, env []string) (providers.OpenExecutorResponse, error) {
+	return func(ctx context.Context, processes int, env []string) (providers.OpenExecutorResponse, error) {
+		pool, err := worker.NewPool(ctx, worker.PoolOptions{
+			Binary:    exe,
+			Args:      []string{"worker"},
+			Processes: processes,
+			Env:       append(os.Environ(), env...),
+			Version:   command.Version,
+		})
+		if err != nil {
+			return providers.OpenExecutorResponse{}, err
+		}
+		return providers.OpenExecutorResponse{Dispatcher: pool}, nil
 	}
 }

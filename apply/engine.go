@@ -34,8 +34,9 @@ type Engine struct {
 	// ("executor.local"), once its resources exist; resources holds their
 	// current state, by name within the block (`bootstrap["10.0.0.5"]`).
 	OpenExecutor func(ctx context.Context, addr string, resources map[string]cty.Value) (sched.Dispatcher, error)
-	// OpenStore opens a storage by name ("" is the implicit local storage).
-	OpenStore func(ctx context.Context, name string) (objstore.Store, error)
+	// OpenStore opens a storage by name ("" is the implicit local storage)
+	// and says where lithops keeps its objects there.
+	OpenStore func(ctx context.Context, name string) (objstore.Store, objstore.Layout, error)
 	// InlineLimit overrides DefaultInlineLimit.
 	InlineLimit int64
 	// Now is the clock (time.Now by default).

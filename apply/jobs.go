@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -119,11 +120,12 @@ type jobRun struct {
 	e       *Engine
 	jp      *plan.JobPlan
 	store   objstore.Store
+	keys    objstore.JobKeys
 	storage string // storage name; "" is the implicit local storage
 	// outputs holds every task's output reference by task index.
 	outputs   []state.OutputRef
 	mu        sync.Mutex
-	failed    []string
+	failed    []failure
 	retried   int
 	ran       int
 	reduceRec *state.TaskRecord
@@ -146,11 +148,11 @@ func (e *Engine) runTasks(ctx context.Context, jp *plan.JobPlan, res *Result, mu
 		return fail(fmt.Errorf("%s: open %s: %w", addr, jp.Executor, err))
 	}
 	storage := strings.TrimPrefix(jp.Storage, "storage.")
-	store, err := e.OpenStore(ctx, storage)
+	store, layout, err := e.OpenStore(ctx, storage)
 	if err != nil {
 		return fail(fmt.Errorf("%s: open storage: %w", addr, err))
 	}
-	r := &jobRun{e: e, jp: jp, store: store, storage: storage, outputs: make([]state.OutputRef, len(jp.Tasks))}
+	r := &jobRun{e: e, jp: jp, store: store, keys: layout.Job(jp.Name), storage: storage, outputs: make([]state.OutputRef, len(jp.Tasks))}
 
 	run := &state.JobRun{
 		Name: jp.Name, DefinitionDigest: jp.DefinitionDigest, Executor: jp.Executor, Storage: jp.Storage,
@@ -214,6 +216,12 @@ func (e *Engine) runTasks(ctx context.Context, jp *plan.JobPlan, res *Result, mu
 	return nil
 }
 
+// failure is a task that failed for good.
+type failure struct {
+	index int
+	msg   string
+}
+
 // finishPhase turns a phase's outcome into the job's error, if any.
 func (r *jobRun) finishPhase(ctx context.Context, err error, sum sched.Summary, start time.Time) error {
 	e, jp := r.e, r.jp
@@ -223,14 +231,16 @@ func (r *jobRun) finishPhase(ctx context.Context, err error, sum sched.Summary, 
 		e.emit(JobFinished{Time: e.now(), Job: addr, Tasks: r.ran, Cached: jp.Cached, Retried: r.retried, Failed: len(r.failed), Elapsed: e.now().Sub(start), Err: "stopped"})
 		return context.Canceled
 	}
-	if err == nil && len(r.failed) > 0 {
-		err = fmt.Errorf("%d of its tasks failed; first: %s", len(r.failed), r.failed[0])
+	if len(r.failed) > 0 {
+		// The scheduler numbers the tasks it ran; the job's own indexes are
+		// in r.failed.
+		sort.Slice(r.failed, func(i, j int) bool { return r.failed[i].index < r.failed[j].index })
+		err = fmt.Errorf("%d of %d tasks failed; first: %s", len(r.failed), len(jp.Tasks), r.failed[0].msg)
 	}
 	if err != nil {
 		e.Journal.JobFinished(jp.Name, e.now().UTC(), false)
-		err = fmt.Errorf("%s: %w", addr, err)
 		e.emit(JobFinished{Time: e.now(), Job: addr, Tasks: r.ran, Cached: jp.Cached, Retried: r.retried, Failed: len(r.failed), Elapsed: e.now().Sub(start), Err: err.Error()})
-		return err
+		return fmt.Errorf("%s: %w", addr, err)
 	}
 	return nil
 }
@@ -323,7 +333,7 @@ func (r *jobRun) record(ctx context.Context, phase string, t *plan.TaskPlan, res
 	r.mu.Lock()
 	r.ran++
 	if rec.Error != "" {
-		r.failed = append(r.failed, fmt.Sprintf("task %d (%s): %s%s", t.Task.Index, t.Task.Key, rec.Error, tailSuffix(res.Stderr)))
+		r.failed = append(r.failed, failure{t.Task.Index, fmt.Sprintf("task %d (key %q): %s%s", t.Task.Index, t.Task.Key, rec.Error, tailSuffix(res.Stderr))})
 	} else if phase == "map" {
 		r.outputs[t.Task.Index] = rec.Output
 	}
@@ -341,7 +351,7 @@ func (r *jobRun) record(ctx context.Context, phase string, t *plan.TaskPlan, res
 	}
 	if err != nil {
 		r.mu.Lock()
-		r.failed = append(r.failed, fmt.Sprintf("task %d: recording its result: %s", t.Task.Index, err))
+		r.failed = append(r.failed, failure{t.Task.Index, fmt.Sprintf("task %d: recording its result: %s", t.Task.Index, err)})
 		r.mu.Unlock()
 	}
 	if phase == "reduce" {
@@ -432,7 +442,7 @@ func (r *jobRun) storeOutput(ctx context.Context, t *plan.TaskPlan, res sched.Re
 		}
 	}
 	h := sha256.New()
-	key := outputKey(r.jp.Name, t.Digest)
+	key := r.keys.Output(t.Digest)
 	if _, err := r.store.Put(ctx, key, io.TeeReader(src, h), size); err != nil {
 		return state.OutputRef{}, fmt.Errorf("store its output: %w", err)
 	}
@@ -441,7 +451,7 @@ func (r *jobRun) storeOutput(ctx context.Context, t *plan.TaskPlan, res sched.Re
 
 // storeLog keeps a task's stderr in the job's storage.
 func (r *jobRun) storeLog(ctx context.Context, t *plan.TaskPlan, stderr []byte) (state.OutputRef, error) {
-	key := logKey(r.jp.Name, t.Digest)
+	key := r.keys.Log(t.Digest)
 	if _, err := r.store.Put(ctx, key, bytes.NewReader(stderr), int64(len(stderr))); err != nil {
 		return state.OutputRef{}, err
 	}
@@ -533,7 +543,7 @@ func (r *jobRun) reduce(ctx context.Context, d sched.Dispatcher, files []sched.F
 		return nil, context.Canceled
 	}
 	if err == nil && len(r.failed) > 0 {
-		err = fmt.Errorf("its reduce failed: %s", r.failed[len(r.failed)-1])
+		err = fmt.Errorf("its reduce failed: %s", r.failed[len(r.failed)-1].msg)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", addr, err)
@@ -561,7 +571,7 @@ func (e *Engine) removeJob(ctx context.Context, jp *plan.JobPlan) error {
 			if ref.Kind != state.OutputObject {
 				continue
 			}
-			store, err := e.OpenStore(ctx, ref.Storage)
+			store, _, err := e.OpenStore(ctx, ref.Storage)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("job.%s: open storage %q: %w", jp.Name, ref.Storage, err))
 				break
@@ -575,14 +585,4 @@ func (e *Engine) removeJob(ctx context.Context, jp *plan.JobPlan) error {
 		return errors.Join(errs...)
 	}
 	return e.Journal.JobRemoved(jp.Name)
-}
-
-// outputKey and logKey place a task's large output and its log in the job's
-// storage, by input digest, so a cached result is found again.
-func outputKey(job, digest string) string {
-	return "lithops/jobs/" + job + "/outputs/" + strings.TrimPrefix(digest, "sha256:")
-}
-
-func logKey(job, digest string) string {
-	return "lithops/jobs/" + job + "/logs/" + strings.TrimPrefix(digest, "sha256:")
 }

@@ -75,8 +75,17 @@ func commands() []*command {
 	return []*command{
 		{name: "validate", synopsis: "Check whether the configuration is valid", help: validateHelp, run: runValidate},
 		{name: "plan", synopsis: "Show what apply would create and run", help: planHelp, run: runPlan},
+		{name: "apply", synopsis: "Create resources and run jobs", help: applyHelp, run: runApply},
+		{name: "destroy", synopsis: "Remove everything the state records", help: destroyHelp, run: runDestroy},
 		{name: "fmt", synopsis: "Rewrite configuration files in the canonical style", help: fmtHelp, run: runFmt},
+		{name: "show", synopsis: "Show a saved plan or the current state", help: showHelp, run: runShow},
+		{name: "output", synopsis: "Show output values", help: outputHelp, run: runOutput},
+		{name: "logs", synopsis: "Show a task's log (its stderr)", help: logsHelp, run: runLogs},
+		{name: "state", synopsis: "Inspect and edit the state (list, show, rm)", help: stateHelp, run: runState},
+		{name: "storage", synopsis: "Move data in a declared storage (ls, put, get, rm)", help: storageHelp, run: runStorage},
+		{name: "force-unlock", synopsis: "Release a lock left on the state", help: forceUnlockHelp, run: runForceUnlock},
 		{name: "version", synopsis: "Show the lithops version", help: versionHelp, run: runVersion},
+		{name: "worker", hidden: true, synopsis: "Run as a worker (used by executors)", help: "worker [options]", run: runWorker},
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -133,6 +134,9 @@ func savePlan(env *Env, s *session, p *plan.Plan, pf *planFlags, path string) er
 		return err
 	}
 	f.Plan = b
+	var text strings.Builder
+	views.WritePlan(&text, p, views.PlanOptions{})
+	f.Text = text.String()
 	return plan.WriteFile(path, f)
 }
 

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	hcl2 "github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
 	"lithops/hcl"
 	"lithops/objstore"
+	"lithops/objstore/dirstore"
 	"lithops/plan"
 	"lithops/providers"
 	"lithops/state"
@@ -78,12 +78,22 @@ type session struct {
 	planner   *plan.Planner
 
 	storesMu sync.Mutex
-	stores   map[string]objstore.Store
+	stores   map[string]openedStore
 }
 
+// openedStore is an open storage and where lithops keeps its objects there.
+type openedStore struct {
+	store  objstore.Store
+	layout objstore.Layout
+}
+
+// readOnly is the operation of commands that only read the state: they take
+// no lock and fold a journal in memory only.
+const readOnly = ""
+
 // openSession loads the configuration, locks and reads the state (folding
-// the journal a killed run left), and makes a planner. It prints what goes
-// wrong and returns nil then.
+// the journal a killed run left), and makes a planner. With op readOnly it
+// neither locks nor writes. It prints what goes wrong and returns nil then.
 func openSession(ctx context.Context, env *Env, cf *configFlags, sf *stateFlags, op string, fixed map[string]cty.Value) *session {
 	cfg, diags := cf.loadFixed(env, fixed)
 	if cfg.CanEvaluate() && !diags.HasErrors() {
@@ -92,7 +102,18 @@ func openSession(ctx context.Context, env *Env, cf *configFlags, sf *stateFlags,
 	if printDiags(env, cfg, diags, cf.color(env)) {
 		return nil
 	}
-	s := &session{env: env, cfg: cfg, statePath: sf.statePath(env, cfg), stores: map[string]objstore.Store{}}
+	s := &session{env: env, cfg: cfg, statePath: sf.statePath(env, cfg), stores: map[string]openedStore{}}
+	if op == readOnly {
+		st, _, err := readState(s.statePath)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "Error: %s\n", err)
+			return nil
+		}
+		s.st = st
+		s.planner = plan.NewPlanner(cfg, env.Registry, st)
+		s.planner.OpenStore = s.openStoreOnly
+		return s
+	}
 	if sf.lock {
 		lock, dead, err := state.Acquire(ctx, s.statePath, state.LockOptions{Operation: op, Timeout: sf.lockTimeout})
 		if err != nil {
@@ -116,7 +137,7 @@ func openSession(ctx context.Context, env *Env, cf *configFlags, sf *stateFlags,
 	}
 	s.st = st
 	s.planner = plan.NewPlanner(cfg, env.Registry, st)
-	s.planner.OpenStore = s.openStore
+	s.planner.OpenStore = s.openStoreOnly
 	if needsWorkerDigest(cfg) {
 		d, err := fileDigest(env.Executable)
 		if err != nil {
@@ -157,57 +178,47 @@ func (s *session) close() {
 	}
 }
 
-// openStore opens a storage block, or with "" the implicit local storage.
-func (s *session) openStore(ctx context.Context, name string) (objstore.Store, error) {
+// openStoreOnly opens a storage for the planner.
+func (s *session) openStoreOnly(ctx context.Context, name string) (objstore.Store, error) {
+	st, _, err := s.openStore(ctx, name)
+	return st, err
+}
+
+// openStore opens a storage block, or with "" the implicit local storage:
+// a directory under the configuration's .lithops/.
+func (s *session) openStore(ctx context.Context, name string) (objstore.Store, objstore.Layout, error) {
 	s.storesMu.Lock()
 	defer s.storesMu.Unlock()
 	if st, ok := s.stores[name]; ok {
-		return st, nil
+		return st.store, st.layout, nil
 	}
-	var (
-		backend providers.StorageBackend
-		body    cty.Value
-	)
+	var opened openedStore
 	if name == "" {
-		backend = s.env.Registry.Storages["localhost"]
-		if backend == nil {
-			return nil, fmt.Errorf("this build has no localhost storage")
+		dir := filepath.Join(s.cfg.Dir, DataDir, "storage")
+		store, err := dirstore.New(dir)
+		if err != nil {
+			return nil, objstore.Layout{}, err
 		}
-		body = cty.ObjectVal(map[string]cty.Value{"path": cty.StringVal(filepath.Join(s.cfg.Dir, DataDir, "storage"))})
-		body = conformBody(body, backend)
+		layout, _ := objstore.NewLayout("")
+		opened = openedStore{store: store, layout: layout}
 	} else {
 		sb := s.cfg.Storages[name]
 		if sb == nil {
-			return nil, fmt.Errorf("no storage %q is declared", name)
+			return nil, objstore.Layout{}, fmt.Errorf("no storage %q is declared", name)
 		}
-		backend = s.env.Registry.Storages[sb.Backend]
-		var diags hcl2.Diagnostics
-		body, diags = s.planner.Evaluator().Body(sb.Body, backend.Spec())
+		backend := s.env.Registry.Storages[sb.Backend]
+		body, diags := s.planner.Evaluator().Body(sb.Body, backend.Spec())
 		if diags.HasErrors() {
-			return nil, diags
+			return nil, objstore.Layout{}, diags
 		}
-	}
-	resp, err := backend.Open(ctx, providers.OpenStorageRequest{Name: name, Body: body})
-	if err != nil {
-		return nil, err
-	}
-	s.stores[name] = resp.Store
-	return resp.Store, nil
-}
-
-// conformBody fills the attributes of a backend's spec that body lacks with
-// nulls.
-func conformBody(body cty.Value, b providers.StorageBackend) cty.Value {
-	ty := hcldecImpliedType(b)
-	attrs := map[string]cty.Value{}
-	for name, t := range ty.AttributeTypes() {
-		if body.Type().HasAttribute(name) {
-			attrs[name] = body.GetAttr(name)
-		} else {
-			attrs[name] = cty.NullVal(t)
+		resp, err := backend.Open(ctx, providers.OpenStorageRequest{Name: name, Body: body})
+		if err != nil {
+			return nil, objstore.Layout{}, err
 		}
+		opened = openedStore{store: resp.Store, layout: resp.Layout}
 	}
-	return cty.ObjectVal(attrs)
+	s.stores[name] = opened
+	return opened.store, opened.layout, nil
 }
 
 func needsWorkerDigest(cfg *hcl.Config) bool {
@@ -246,9 +257,4 @@ func (c *configFlags) loadFixed(env *Env, fixed map[string]cty.Value) (*hcl.Conf
 		Registry: env.Registry,
 		Fixed:    fixed,
 	})
-}
-
-// hcldecImpliedType is the object type a backend's spec decodes to.
-func hcldecImpliedType(b providers.StorageBackend) cty.Type {
-	return hcldec.ImpliedType(b.Spec())
 }
