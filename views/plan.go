@@ -355,7 +355,6 @@ func writeJob(pw *planWriter, j *plan.JobPlan) {
 	pw.printf("    }\n\n")
 }
 
-
 func writeOutputs(pw *planWriter, p *plan.Plan) {
 	var changed []*plan.OutputChange
 	width := 0
