@@ -269,7 +269,7 @@ func duplicate(kind, name string, first, again hcl2.Range) *hcl2.Diagnostic {
 	return &hcl2.Diagnostic{
 		Severity: hcl2.DiagError,
 		Summary:  "Duplicate " + kind,
-		Detail:   fmt.Sprintf("A %s was already declared at %s. Names must be unique within a configuration directory.", what, first),
+		Detail:   fmt.Sprintf("A %s was already declared at %s:%d:%d. Names must be unique within a configuration directory.", what, filepath.Base(first.Filename), first.Start.Line, first.Start.Column),
 		Subject:  again.Ptr(),
 	}
 }

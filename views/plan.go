@@ -322,7 +322,7 @@ func writeJob(pw *planWriter, j *plan.JobPlan) {
 			rows = append(rows, [2]string{"storage", j.Storage})
 		}
 		if j.Command != "" {
-			rows = append(rows, [2]string{"command", oneLine(j.Command)})
+			rows = append(rows, [2]string{"command", sourceBlock(j.Command)})
 		}
 		switch j.Status {
 		case plan.JobRun:
@@ -335,7 +335,7 @@ func writeJob(pw *planWriter, j *plan.JobPlan) {
 			if !j.ReduceRuns && j.Status == plan.JobRun {
 				state = "unchanged"
 			}
-			rows = append(rows, [2]string{"reduce", oneLine(j.Reduce) + "  # " + state})
+			rows = append(rows, [2]string{"reduce", sourceBlock(j.Reduce) + "  # " + state})
 		}
 		if len(j.DependsOn) > 0 {
 			deps := make([]string, len(j.DependsOn))
@@ -349,7 +349,10 @@ func writeJob(pw *planWriter, j *plan.JobPlan) {
 			width = max(width, len(r[0]))
 		}
 		for _, r := range rows {
-			pw.printf("      %s%s = %s\n", r[0], strings.Repeat(" ", width-len(r[0])), r[1])
+			// Later lines of a multi-line expression line up under its
+			// first character.
+			value := strings.ReplaceAll(r[1], "\n", "\n"+strings.Repeat(" ", 6+width+3))
+			pw.printf("      %s%s = %s\n", r[0], strings.Repeat(" ", width-len(r[0])), value)
 		}
 	}
 	pw.printf("    }\n\n")
@@ -380,4 +383,27 @@ func writeOutputs(pw *planWriter, p *plan.Plan) {
 		}
 	}
 	pw.printf("\n")
+}
+
+// sourceBlock shows an expression's source as written: its lines without the
+// indentation they share, control characters removed.
+func sourceBlock(src string) string {
+	lines := strings.Split(strings.TrimRight(src, " \t\n"), "\n")
+	indent := -1
+	for _, l := range lines[1:] {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		n := len(l) - len(strings.TrimLeft(l, " \t"))
+		if indent < 0 || n < indent {
+			indent = n
+		}
+	}
+	for i, l := range lines {
+		if i > 0 && indent > 0 && len(l) >= indent {
+			l = l[indent:]
+		}
+		lines[i] = Sanitize(strings.TrimRight(l, " \t\r"))
+	}
+	return strings.Join(lines, "\n")
 }
