@@ -26,6 +26,7 @@ type detail struct {
 	doneResources bool // list finished resources (else one summary line)
 	maxActive     int  // running resources listed; -1 all
 	hostLines     int  // problem hosts listed per executor
+	allHosts      int  // a fleet of at most this many hosts lists each host
 	failures      int  // recent failures shown
 	stderr        int  // stderr lines per failure
 	messages      int
@@ -35,8 +36,8 @@ type detail struct {
 }
 
 var levels = []detail{
-	{doneResources: true, maxActive: -1, hostLines: 3, failures: 3, stderr: 3, messages: 3, jobStats: true, help: true},
-	{doneResources: true, maxActive: -1, hostLines: 3, failures: 3, stderr: 1, messages: 3, jobStats: true, help: true},
+	{doneResources: true, maxActive: -1, hostLines: 3, allHosts: 6, failures: 3, stderr: 3, messages: 3, jobStats: true, help: true},
+	{doneResources: true, maxActive: -1, hostLines: 3, allHosts: 6, failures: 3, stderr: 1, messages: 3, jobStats: true, help: true},
 	{maxActive: -1, hostLines: 3, failures: 3, stderr: 1, messages: 3, jobStats: true, help: true},
 	{maxActive: -1, hostLines: 1, failures: 1, stderr: 1, messages: 1, jobStats: true, help: true},
 	{maxActive: 5, hostLines: 1, failures: 1, stderr: 0, messages: 1, jobStats: true},
@@ -46,7 +47,7 @@ var levels = []detail{
 }
 
 // reportDetail is the final report's: everything, wrapped to the width.
-var reportDetail = detail{doneResources: true, maxActive: -1, hostLines: 20, failures: maxFailures, stderr: 3, messages: maxMessages, jobStats: true, report: true}
+var reportDetail = detail{doneResources: true, maxActive: -1, hostLines: 20, allHosts: 20, failures: maxFailures, stderr: 3, messages: maxMessages, jobStats: true, report: true}
 
 // frame renders the live screen: at most height lines, none wider than
 // width.
@@ -237,17 +238,28 @@ func (sc screen) hosts(d detail) []string {
 			lines = append(lines, head)
 			lines = append(lines, body...)
 		}
+		listAll := len(x.Hosts) <= d.allHosts
 		shown := 0
 		for _, h := range x.Hosts {
-			if h.State != apply.HostLost && h.State != apply.HostUnreachable {
+			bad := h.State == apply.HostLost || h.State == apply.HostUnreachable
+			if !listAll && !bad {
 				continue
 			}
-			if shown >= d.hostLines {
+			if bad && shown >= d.hostLines {
 				continue
 			}
-			shown++
-			text := views.HostLine(apply.HostChanged{Host: h.Host, State: h.State, Detail: h.Detail})
-			lines = append(lines, sc.long("    ", text, sc.sty.fail.Render, d)...)
+			if bad {
+				shown++
+			}
+			text := views.HostLine(apply.HostChanged{Host: h.Host, State: h.State, Slots: h.Slots, Detail: h.Detail})
+			style := plain
+			switch {
+			case bad:
+				style = sc.sty.fail.Render
+			case h.State == apply.HostReady:
+				style = sc.sty.ok.Render
+			}
+			lines = append(lines, sc.long("    ", text, style, d)...)
 		}
 		if trouble > shown {
 			lines = append(lines, "    "+fmt.Sprintf("… and %d more", trouble-shown))
