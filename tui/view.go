@@ -54,6 +54,9 @@ var reportDetail = detail{doneResources: true, maxActive: -1, hostLines: 20, all
 func (sc screen) frame() string {
 	var lines []string
 	for _, d := range levels {
+		if d.doneResources && sc.height > 0 && len(sc.st.Resources) > sc.height {
+			continue // cannot fit: do not draw it to find out
+		}
 		lines = sc.render(d)
 		if sc.height <= 0 || len(lines) <= sc.height {
 			break
@@ -135,15 +138,13 @@ func (sc screen) resources(d detail) []string {
 	}
 	nameW = min(nameW, max((sc.width-4)/2, 8))
 	var lines []string
-	var done, failed, active int
+	var done, active int
 	for _, r := range rs {
 		switch {
-		case r.Done && r.Err == "":
-			done++
-		case r.Done:
-			failed++
-		default:
+		case !r.Done:
 			active++
+		case r.Err == "":
+			done++
 		}
 	}
 	shownActive := 0
