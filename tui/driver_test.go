@@ -10,20 +10,39 @@ import (
 
 	"lithops/apply"
 	"lithops/tui"
+	"lithops/views"
 )
 
 const (
 	driverEnv = "LITHOPS_TUI_DRIVER" // set: run drive instead of the tests
 	gateEnv   = "LITHOPS_TUI_GATE"   // directory of the gate files
+	// killedStatus is the driver's exit status after Kill; not 130, so a
+	// SIGINT that killed it would show.
+	killedStatus = 3
 )
 
 // drive is a stand-in for `lithops apply` on a real terminal: the real UI on
 // stdin and stdout, fed a synthetic apply with real timing. At 500 of 1000
 // tasks it waits for the gate file "finish" (then completes) or for q /
 // ctrl-c (then reports Stopping and, once the gate file "stopped" exists,
-// finishes stopped). A second ctrl-c exits 130 as main would.
+// finishes stopped). A second ctrl-c exits with killedStatus.
+//
+// With LITHOPS_TUI_DRIVER=approve it first asks for approval as apply does,
+// on the same terminal, and exits 1 with "Apply cancelled." unless the answer
+// is yes.
 func drive() int {
 	gate := os.Getenv(gateEnv)
+	if os.Getenv(driverEnv) == "approve" {
+		ok, err := views.Approve(context.Background(), views.Approval{In: os.Stdin, Out: os.Stdout, Operation: "apply", Color: true})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if !ok {
+			fmt.Println("Apply cancelled.")
+			return 1
+		}
+	}
 	stop := make(chan struct{})
 	var stopOnce sync.Once
 	killed := false
@@ -38,7 +57,7 @@ func drive() int {
 		return 1
 	}
 	if killed {
-		return 130
+		return killedStatus
 	}
 	return 0
 }

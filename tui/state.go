@@ -154,10 +154,12 @@ func (s *state) update(e apply.Event) {
 			if !e.Skipped && last.Total == 0 {
 				last.Total = e.Tasks
 			}
-		}
-		// A job that succeeded ran every task, whatever progress said last.
-		if !e.Skipped && e.Err == "" {
-			last.Done = last.Total - last.Failed
+			// Tasks that JobFinished counts as run and not failed are done,
+			// should the last progress event have been missed; a stopped
+			// job's tasks that never ran are not.
+			if !e.Skipped && e.Err == "" {
+				last.Done = min(last.Total, max(last.Done, e.Tasks-e.Failed))
+			}
 		}
 	case apply.HostChanged:
 		h := s.host(e.Executor, e.Host)

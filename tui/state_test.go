@@ -60,11 +60,12 @@ func TestStateUpdate(t *testing.T) {
 				apply.JobProgress{Time: at(5), Job: "job.wc", Phase: "map", Total: 10, Done: 9, Running: 1, Elapsed: secs(5)},
 				apply.JobStarted{Time: at(6), Job: "job.wc", Tasks: 1, Phase: "reduce"},
 				apply.JobProgress{Time: at(7), Job: "job.wc", Phase: "reduce", Total: 1, Running: 1, Elapsed: secs(1)},
+				apply.JobProgress{Time: at(8), Job: "job.wc", Phase: "reduce", Total: 1, Done: 1, Elapsed: secs(2)},
 				apply.JobFinished{Time: at(8), Job: "job.wc", Tasks: 11, Elapsed: secs(8)},
 			},
 			want: state{Jobs: []job{
 				{Name: "job.wc", Phase: "map", Started: at(0), Total: 10, Done: 9, Elapsed: secs(5), Ended: true, Finished: true},
-				{Name: "job.wc", Phase: "reduce", Started: at(6), Total: 1, Done: 1, Elapsed: secs(1), Ended: true, Finished: true},
+				{Name: "job.wc", Phase: "reduce", Started: at(6), Total: 1, Done: 1, Elapsed: secs(2), Ended: true, Finished: true},
 			}},
 		},
 		{
@@ -77,6 +78,28 @@ func TestStateUpdate(t *testing.T) {
 			want: state{Jobs: []job{
 				{Name: "job.wc", Phase: "map", Started: at(0), Total: 10, Done: 7, Failed: 2, Retried: 3,
 					Elapsed: secs(8), Ended: true, Finished: true, Err: "2 tasks failed"},
+			}},
+		},
+		{
+			name: "a finished job missing its last progress counts its tasks done",
+			events: []apply.Event{
+				apply.JobStarted{Time: at(0), Job: "job.wc", Tasks: 10},
+				apply.JobProgress{Time: at(5), Job: "job.wc", Total: 10, Done: 7, Running: 3, Elapsed: secs(5)},
+				apply.JobFinished{Time: at(6), Job: "job.wc", Tasks: 10, Elapsed: secs(6)},
+			},
+			want: state{Jobs: []job{
+				{Name: "job.wc", Started: at(0), Total: 10, Done: 10, Elapsed: secs(6), Ended: true, Finished: true},
+			}},
+		},
+		{
+			name: "a stopped job keeps the tasks it did not run",
+			events: []apply.Event{
+				apply.JobStarted{Time: at(0), Job: "job.wc", Tasks: 1000},
+				apply.JobProgress{Time: at(5), Job: "job.wc", Total: 1000, Done: 508, Elapsed: secs(5)},
+				apply.JobFinished{Time: at(6), Job: "job.wc", Tasks: 508, Elapsed: secs(6)},
+			},
+			want: state{Jobs: []job{
+				{Name: "job.wc", Started: at(0), Total: 1000, Done: 508, Elapsed: secs(6), Ended: true, Finished: true},
 			}},
 		},
 		{

@@ -36,10 +36,15 @@ type terminal struct {
 
 func startDriver(t *testing.T, width, height int) terminal {
 	t.Helper()
+	return startMode(t, "apply", width, height)
+}
+
+func startMode(t *testing.T, mode string, width, height int) terminal {
+	t.Helper()
 	gate := t.TempDir()
 	s := tmuxtest.Start(t, tmuxtest.Options{
 		Command: []string{os.Args[0]},
-		Env:     []string{driverEnv + "=1", gateEnv + "=" + gate},
+		Env:     []string{driverEnv + "=" + mode, gateEnv + "=" + gate},
 		Width:   width, Height: height,
 	})
 	return terminal{s, gate}
@@ -165,11 +170,48 @@ func TestTerminalKill(t *testing.T) {
 	tm.SendKeys("C-c")
 	tm.WaitForText(timeout, "stopping…")
 	tm.SendKeys("C-c")
-	if status := tm.Wait(timeout); status != 130 {
-		t.Errorf("driver exited %d after the second ctrl-c, want 130", status)
+	if status := tm.Wait(timeout); status != killedStatus {
+		t.Errorf("driver exited %d after the second ctrl-c, want %d (from Kill)", status, killedStatus)
 	}
 	final := tm.Scrollback()
 	if !strings.Contains(words(final), "Exited at once on the second ctrl-c") {
 		t.Errorf("final screen lacks the exit note:\n%s", final)
+	}
+}
+
+// TestTerminalApproveThenUI asks for approval on the terminal, then runs the
+// UI on it: the answer is read without swallowing the keys the UI needs
+// (q stops), and the question stays above the UI in the scrollback.
+func TestTerminalApproveThenUI(t *testing.T) {
+	tm := startMode(t, "approve", 80, 24)
+	tm.WaitForText(timeout, "Enter a value:")
+	tm.SendKeys("yes", "Enter")
+	tm.WaitForText(timeout, "500/1000")
+	tm.SendKeys("q")
+	tm.WaitForText(timeout, "stopping…")
+	tm.open(t, "stopped")
+	if status := tm.Wait(timeout); status != 0 {
+		t.Errorf("driver exited %d, want 0", status)
+	}
+	final := tm.Scrollback()
+	once(t, final, "Do you want to perform these actions?")
+	once(t, final, "Enter a value: yes")
+	if !strings.Contains(words(final), "Apply stopped.") {
+		t.Errorf("final screen lacks the stopped summary:\n%s", final)
+	}
+	if q, s := strings.Index(final, "Enter a value: yes"), strings.Index(final, "job.wordcount map"); q < 0 || s < q {
+		t.Errorf("the question is not above the UI's report:\n%s", final)
+	}
+}
+
+func TestTerminalApprovalRefused(t *testing.T) {
+	tm := startMode(t, "approve", 80, 24)
+	tm.WaitForText(timeout, "Enter a value:")
+	tm.SendKeys("no", "Enter")
+	if status := tm.Wait(timeout); status != 1 {
+		t.Errorf("driver exited %d after a refusal, want 1", status)
+	}
+	if final := tm.Scrollback(); !strings.Contains(final, "Apply cancelled.") || strings.Contains(final, "job.wordcount") {
+		t.Errorf("refusal screen wrong (want \"Apply cancelled.\" and no UI):\n%s", final)
 	}
 }

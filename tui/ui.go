@@ -18,8 +18,12 @@ import (
 type Options struct {
 	// Out is the terminal the UI draws on.
 	Out io.Writer
-	// In gives the keys (q, ctrl-c). A terminal is put in raw mode while the
-	// UI runs, so ctrl-c arrives as a key, not a signal. Nil: no keyboard.
+	// In gives the keys (q, ctrl-c): pass os.Stdin when it is a terminal,
+	// nil otherwise (a pipe would be read as keystrokes). The terminal is in
+	// raw mode while the UI runs, so ctrl-c arrives as a key, not SIGINT;
+	// main's own SIGINT handling still serves when In is nil. Approve
+	// (package views) may read the same terminal before Run: it reads no
+	// further than its line.
 	In io.Reader
 	// Width and Height are the terminal size until it reports one (it never
 	// does when Out is not a terminal); default 80x24.

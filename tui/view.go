@@ -26,6 +26,7 @@ type detail struct {
 	doneResources bool // list finished resources (else one summary line)
 	maxActive     int  // running resources listed; -1 all
 	hostLines     int  // problem hosts listed per executor
+	allHosts      int  // a fleet of at most this many hosts lists each host
 	failures      int  // recent failures shown
 	stderr        int  // stderr lines per failure
 	messages      int
@@ -35,8 +36,8 @@ type detail struct {
 }
 
 var levels = []detail{
-	{doneResources: true, maxActive: -1, hostLines: 3, failures: 3, stderr: 3, messages: 3, jobStats: true, help: true},
-	{doneResources: true, maxActive: -1, hostLines: 3, failures: 3, stderr: 1, messages: 3, jobStats: true, help: true},
+	{doneResources: true, maxActive: -1, hostLines: 3, allHosts: 6, failures: 3, stderr: 3, messages: 3, jobStats: true, help: true},
+	{doneResources: true, maxActive: -1, hostLines: 3, allHosts: 6, failures: 3, stderr: 1, messages: 3, jobStats: true, help: true},
 	{maxActive: -1, hostLines: 3, failures: 3, stderr: 1, messages: 3, jobStats: true, help: true},
 	{maxActive: -1, hostLines: 1, failures: 1, stderr: 1, messages: 1, jobStats: true, help: true},
 	{maxActive: 5, hostLines: 1, failures: 1, stderr: 0, messages: 1, jobStats: true},
@@ -46,13 +47,16 @@ var levels = []detail{
 }
 
 // reportDetail is the final report's: everything, wrapped to the width.
-var reportDetail = detail{doneResources: true, maxActive: -1, hostLines: 20, failures: maxFailures, stderr: 3, messages: maxMessages, jobStats: true, report: true}
+var reportDetail = detail{doneResources: true, maxActive: -1, hostLines: 20, allHosts: 20, failures: maxFailures, stderr: 3, messages: maxMessages, jobStats: true, report: true}
 
 // frame renders the live screen: at most height lines, none wider than
 // width.
 func (sc screen) frame() string {
 	var lines []string
 	for _, d := range levels {
+		if d.doneResources && sc.height > 0 && len(sc.st.Resources) > sc.height {
+			continue // cannot fit: do not draw it to find out
+		}
 		lines = sc.render(d)
 		if sc.height <= 0 || len(lines) <= sc.height {
 			break
@@ -134,15 +138,13 @@ func (sc screen) resources(d detail) []string {
 	}
 	nameW = min(nameW, max((sc.width-4)/2, 8))
 	var lines []string
-	var done, failed, active int
+	var done, active int
 	for _, r := range rs {
 		switch {
-		case r.Done && r.Err == "":
-			done++
-		case r.Done:
-			failed++
-		default:
+		case !r.Done:
 			active++
+		case r.Err == "":
+			done++
 		}
 	}
 	shownActive := 0
@@ -237,17 +239,28 @@ func (sc screen) hosts(d detail) []string {
 			lines = append(lines, head)
 			lines = append(lines, body...)
 		}
+		listAll := len(x.Hosts) <= d.allHosts
 		shown := 0
 		for _, h := range x.Hosts {
-			if h.State != apply.HostLost && h.State != apply.HostUnreachable {
+			bad := h.State == apply.HostLost || h.State == apply.HostUnreachable
+			if !listAll && !bad {
 				continue
 			}
-			if shown >= d.hostLines {
+			if bad && shown >= d.hostLines {
 				continue
 			}
-			shown++
-			text := views.HostLine(apply.HostChanged{Host: h.Host, State: h.State, Detail: h.Detail})
-			lines = append(lines, sc.long("    ", text, sc.sty.fail.Render, d)...)
+			if bad {
+				shown++
+			}
+			text := views.HostLine(apply.HostChanged{Host: h.Host, State: h.State, Slots: h.Slots, Detail: h.Detail})
+			style := plain
+			switch {
+			case bad:
+				style = sc.sty.fail.Render
+			case h.State == apply.HostReady:
+				style = sc.sty.ok.Render
+			}
+			lines = append(lines, sc.long("    ", text, style, d)...)
 		}
 		if trouble > shown {
 			lines = append(lines, "    "+fmt.Sprintf("… and %d more", trouble-shown))
