@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -183,8 +184,12 @@ func applyOrDestroy(ctx context.Context, env *Env, args []string, destroy bool) 
 		eng.Observer = obs
 		_, applyErr = eng.Apply(applyCtx, p)
 	case useTUI:
+		var in io.Reader
+		if env.StdinTTY {
+			in = env.Stdin
+		}
 		ui := tui.New(tui.Options{
-			Out: env.Stdout, In: env.Stdin, Width: env.Width, Height: env.Height,
+			Out: env.Stdout, In: in, Width: env.Width, Height: env.Height,
 			Color: color, Operation: op, Stop: stopApply, Kill: env.Kill,
 		})
 		eng.Observer = ui
