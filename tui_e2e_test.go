@@ -57,9 +57,11 @@ output "n" {
 		Env:     []string{"NO_COLOR=1"},
 		Width:   80, Height: 24,
 	})
-	mid := s.WaitForText(time.Minute, "job.sleepy")
-	if !strings.Contains(mid, "/40") {
-		t.Errorf("the live view shows no progress of 40 tasks:\n%s", mid)
+	// The live view: a progress bar of the job, counting up to 40, while
+	// tasks still run.
+	mid := s.WaitForText(time.Minute, "/40")
+	if !strings.Contains(mid, "█") || strings.Contains(mid, "Apply complete!") {
+		t.Errorf("the screen mid-job shows no running progress bar:\n%s", mid)
 	}
 	if status := s.Wait(2 * time.Minute); status != 0 {
 		t.Fatalf("lithops apply exited %d:\n%s", status, s.Scrollback())
