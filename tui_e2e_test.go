@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -59,9 +60,10 @@ output "n" {
 	})
 	// The live view: a progress bar of the job, counting up to 40, while
 	// tasks still run.
-	mid := s.WaitForText(time.Minute, "/40")
-	if !strings.Contains(mid, "█") || strings.Contains(mid, "Apply complete!") {
-		t.Errorf("the screen mid-job shows no running progress bar:\n%s", mid)
+	midJob := regexp.MustCompile(`job\.sleepy map .*█.* ([1-9]|[1-3][0-9])/40 `)
+	mid := s.WaitFor(time.Minute, "a part-filled progress bar", midJob.MatchString)
+	if !strings.Contains(mid, "running") || strings.Contains(mid, "Apply complete!") {
+		t.Errorf("the screen mid-job shows no running job:\n%s", mid)
 	}
 	if status := s.Wait(2 * time.Minute); status != 0 {
 		t.Fatalf("lithops apply exited %d:\n%s", status, s.Scrollback())
