@@ -27,7 +27,18 @@ var _ providers.StorageBackend = fakeStorage{}
 
 func (fakeStorage) Name() string { return "fake" }
 func (fakeStorage) Spec() hcldec.Spec {
-	return hcldec.ObjectSpec{"bucket": &hcldec.AttrSpec{Name: "bucket", Type: cty.String, Required: true}}
+	return hcldec.ObjectSpec{
+		"bucket": &hcldec.AttrSpec{Name: "bucket", Type: cty.String, Required: true},
+		"secret": &hcldec.AttrSpec{Name: "secret", Type: cty.String},
+	}
+}
+
+// BodySchema marks secret as a credential.
+func (fakeStorage) BodySchema() providers.Schema {
+	return providers.Schema{Attributes: map[string]providers.Attribute{
+		"bucket": {Type: cty.String},
+		"secret": {Type: cty.String, Sensitive: true},
+	}}
 }
 func (fakeStorage) Validate(cty.Value) []providers.Problem { return nil }
 func (fakeStorage) Resources(context.Context, providers.StorageResourcesRequest) (providers.StorageResourcesResponse, error) {

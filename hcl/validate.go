@@ -3,6 +3,8 @@ package hcl
 import (
 	"fmt"
 
+	"github.com/zclconf/go-cty/cty"
+
 	hcl2 "github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 
@@ -26,6 +28,7 @@ func (cfg *Config) Validate(reg *providers.Registry) hcl2.Diagnostics {
 		diags = append(diags, more...)
 		if !more.HasErrors() {
 			diags = append(diags, Problems(b.Validate(v), ex.Body, b.Spec(), ex.DeclRange)...)
+			diags = append(diags, credentials(b, v, ex.Body, b.Spec(), ex.DeclRange)...)
 		}
 	}
 	for _, name := range sortedNames(cfg.Storages) {
@@ -38,6 +41,7 @@ func (cfg *Config) Validate(reg *providers.Registry) hcl2.Diagnostics {
 		diags = append(diags, more...)
 		if !more.HasErrors() {
 			diags = append(diags, Problems(b.Validate(v), s.Body, b.Spec(), s.DeclRange)...)
+			diags = append(diags, credentials(b, v, s.Body, b.Spec(), s.DeclRange)...)
 		}
 	}
 	for _, name := range sortedNames(cfg.Runtimes) {
@@ -63,6 +67,38 @@ func Problems(ps []providers.Problem, body hcl2.Body, spec hcldec.Spec, block hc
 	for _, p := range ps {
 		rng := AttrRange(body, spec, p.Attr, block)
 		diags = append(diags, &hcl2.Diagnostic{Severity: hcl2.DiagError, Summary: p.Summary, Detail: p.Detail, Subject: rng.Ptr()})
+	}
+	return diags
+}
+
+// credentials requires that the body attributes a backend marks sensitive
+// (access keys, connection strings) get their values from sensitive
+// variables, so that they never reach plans, state or logs.
+func credentials(b any, v cty.Value, body hcl2.Body, spec hcldec.Spec, block hcl2.Range) hcl2.Diagnostics {
+	d, ok := b.(providers.BodyDescriber)
+	if !ok || v.IsNull() || !v.Type().IsObjectType() {
+		return nil
+	}
+	var diags hcl2.Diagnostics
+	schema := d.BodySchema()
+	for _, name := range sortedNames(schema.Attributes) {
+		if !schema.Attributes[name].Sensitive || !v.Type().HasAttribute(name) {
+			continue
+		}
+		av := v.GetAttr(name)
+		if av.IsNull() || !av.IsKnown() {
+			continue
+		}
+		if _, marks := av.UnmarkDeep(); len(marks) > 0 {
+			continue
+		}
+		rng := AttrRange(body, spec, name, block)
+		diags = append(diags, &hcl2.Diagnostic{
+			Severity: hcl2.DiagError,
+			Summary:  "Credential not from a sensitive variable",
+			Detail:   fmt.Sprintf("%s is a credential. Give it through a variable declared with sensitive = true (set from LITHOPS_VAR_NAME or a -var-file kept out of git), so it never reaches plans, state or logs — or leave it out and let the SDK's own credential chain find it.", name),
+			Subject:  rng.Ptr(),
+		})
 	}
 	return diags
 }

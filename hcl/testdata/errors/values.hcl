@@ -46,3 +46,15 @@ job "chunks" {
     command = ["wc", "-l"]
   }
 }
+
+storage "plain" {
+  backend = "fake"
+  bucket  = "b"
+  secret  = "AKIA-typed-into-hcl" # ERROR: Credential not from a sensitive variable
+}
+
+storage "guarded" {
+  backend = "fake"
+  bucket  = "b"
+  secret  = var.secret
+}
