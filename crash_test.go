@@ -207,3 +207,45 @@ func TestInterruptedApplyStopsGracefully(t *testing.T) {
 		t.Fatalf("apply after the stop: %v\n%s", err, o)
 	}
 }
+
+// TestSecondRunFailsFastOnLock runs plan while an apply holds the state:
+// plan fails at once naming who holds the lock, since when and for what;
+// with -lock-timeout it waits for the apply to finish instead.
+func TestSecondRunFailsFastOnLock(t *testing.T) {
+	bin := lithopsBinary(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(sleepyConfig(150, "locktest")), 0o644)
+	apply := lithopsCmd(t, bin, dir, "apply", "-auto-approve", "-no-tui")
+	var out bytes.Buffer
+	apply.Stdout, apply.Stderr = &out, &out
+	if err := apply.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer apply.Process.Kill()
+	for deadline := time.Now().Add(time.Minute); journalLines(filepath.Join(dir, "lithops.state.journal")) < 3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the apply did not start:\n%s", out.String())
+		}
+	}
+	start := time.Now()
+	plan := lithopsCmd(t, bin, dir, "plan")
+	planOut, err := plan.CombinedOutput()
+	if err == nil {
+		t.Fatalf("plan ran while apply held the lock:\n%s", planOut)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("plan took %s to fail on the lock; it should fail at once", took)
+	}
+	for _, want := range []string{"the state is locked", "Operation: apply", fmt.Sprintf("(pid %d)", apply.Process.Pid), "Since:", "lithops force-unlock"} {
+		if !bytes.Contains(planOut, []byte(want)) {
+			t.Errorf("the lock error lacks %q:\n%s", want, planOut)
+		}
+	}
+	wait := lithopsCmd(t, bin, dir, "plan", "-lock-timeout=2m")
+	if o, err := wait.CombinedOutput(); err != nil || !bytes.Contains(o, []byte("No changes.")) {
+		t.Fatalf("plan -lock-timeout should wait for the apply and then find nothing to do: %v\n%s", err, o)
+	}
+	if err := apply.Wait(); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out.String())
+	}
+}
