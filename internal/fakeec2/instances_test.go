@@ -2,6 +2,7 @@ package fakeec2
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,29 +136,42 @@ func TestInstanceLifecycle(t *testing.T) {
 
 func TestTerminatedInstancesAreForgotten(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	var clock struct{ t time.Time }
-	clock.t = now
-	srv := start(t, Options{Now: func() time.Time { return clock.t }, TerminatedRetention: time.Hour})
+	clock := &fakeClock{t: now}
+	srv := start(t, Options{Now: clock.Now, TerminatedRetention: time.Hour})
 	c := client(srv)
 	ids := launch(t, c, 1)
 	if _, err := c.TerminateInstances(ctxFor(t), &ec2.TerminateInstancesInput{InstanceIds: ids}); err != nil {
 		t.Fatal(err)
 	}
 	waitAll(t, srv, ids, Terminated)
-	srv.mu.Lock()
-	clock.t = now.Add(59 * time.Minute)
-	srv.mu.Unlock()
+	clock.Set(now.Add(59 * time.Minute))
 	if got := len(describe(t, c, &ec2.DescribeInstancesInput{InstanceIds: ids})); got != 1 {
 		t.Fatalf("terminated instance not visible within the retention: %d instances", got)
 	}
-	srv.mu.Lock()
-	clock.t = now.Add(61 * time.Minute)
-	srv.mu.Unlock()
+	clock.Set(now.Add(61 * time.Minute))
 	_, err := c.DescribeInstances(ctxFor(t), &ec2.DescribeInstancesInput{InstanceIds: ids})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
 	// Terminating a forgotten instance is NotFound too.
 	_, err = c.TerminateInstances(ctxFor(t), &ec2.TerminateInstancesInput{InstanceIds: ids})
 	wantCode(t, err, "InvalidInstanceID.NotFound")
+}
+
+// fakeClock is a clock a test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
 }
 
 func TestDescribeInstancesFilters(t *testing.T) {

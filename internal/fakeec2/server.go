@@ -41,8 +41,10 @@ type Options struct {
 	// to DescribeInstances; default one hour, as on EC2.
 	TerminatedRetention time.Duration
 	// StaleDescribes makes a new instance invisible to the first N
-	// DescribeInstances calls that name it by ID (InvalidInstanceID.NotFound),
-	// the eventual consistency EC2 documents for RunInstances.
+	// requests that would show it or act on it (DescribeInstances,
+	// TerminateInstances, CreateTags): InvalidInstanceID.NotFound when named
+	// by ID, missing from listings. This is the eventual consistency EC2
+	// documents after RunInstances.
 	StaleDescribes int
 	// Images are what DescribeImages knows; default DefaultImages().
 	Images []Image
@@ -251,10 +253,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := p.str("Action")
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	requestID := s.newRequestID()
 	call := Call{Action: action, Params: cloneValues(r.Form), Attempt: sdkAttempt(r.Header)}
-
 	resp, err := s.serve(r, p, action)
 	var body []byte
 	if err == nil {
@@ -273,6 +273,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	call.Status = status
 	s.calls = append(s.calls, call)
+	s.mu.Unlock()
 
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.Header().Set("x-amzn-RequestId", requestID)
