@@ -230,3 +230,29 @@ func TestHostStopErrorsReachClose(t *testing.T) {
 		t.Errorf("Close should name the instance and the host error, got %v", err)
 	}
 }
+
+// TestDelays walks an instance through EC2's states with short boot and
+// shutdown delays; it waits for each state, it does not time them.
+func TestDelays(t *testing.T) {
+	srv := start(t, Options{BootDelay: 5 * time.Millisecond, ShutdownDelay: 5 * time.Millisecond})
+	c := client(srv)
+	ids := launch(t, c, 1)
+	up, err := srv.WaitState(ctxFor(t), ids[0], Running)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []State{up.State}
+	out, err := c.TerminateInstances(ctxFor(t), &ec2.TerminateInstancesInput{InstanceIds: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, State(out.TerminatingInstances[0].CurrentState.Name))
+	inst, err := srv.WaitState(ctxFor(t), ids[0], Terminated)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, inst.State)
+	if diff := cmp.Diff([]State{Running, ShuttingDown, Terminated}, got); diff != "" {
+		t.Errorf("wrong states (-want +got):\n%s", diff)
+	}
+}
