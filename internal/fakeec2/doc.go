@@ -8,8 +8,9 @@
 // statuses, MinCount/MaxCount, eventual consistency, terminated instances
 // that stay visible, DependencyViolation) and lets a test inject capacity
 // shortages, throttling and arbitrary errors. What an instance "is" is
-// pluggable through Host: the default MemoryHost runs nothing, while an end-
-// to-end test can boot a real SSH host (for example in a network namespace)
-// with the host key found in the instance's user data. Resources and Calls
-// let a test assert what a backend left behind and what it asked for.
+// pluggable through Host: the default MemoryHost runs nothing, while an
+// end-to-end test can boot a real SSH host (for example in a network
+// namespace) with the host key found in the instance's user data. Resources
+// and Calls let a test assert what a backend left behind and what it asked
+// for.
 package fakeec2
