@@ -95,12 +95,28 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan) (Result, error) {
 		}
 	}
 	var res Result
-	resErr := e.applyResources(ctx, p, &res)
-	var jobErr error
+	// The first Ctrl-C cancels ctx: say so while work winds down.
+	stopWatch, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-ctx.Done():
+			e.emit(Stopping{Time: e.now()})
+		case <-stopWatch:
+		}
+	}()
+	// Creations and updates first, then jobs (which run on what was
+	// created, and remove the results of jobs that left), then deletions:
+	// a storage is destroyed only after the job results in it are gone.
+	resErr := e.applyChanges(ctx, p, &res)
+	var jobErr, delErr error
 	if ctx.Err() == nil {
 		jobErr = e.applyJobs(ctx, p, &res)
 	}
 	e.closeDispatchers()
+	if ctx.Err() == nil {
+		delErr = e.applyDeletes(ctx, p, &res)
+	}
 	var outErr error
 	if ctx.Err() == nil && !p.Destroy && !p.Targeted {
 		outErr = e.applyOutputs(p)
@@ -110,8 +126,10 @@ func (e *Engine) Apply(ctx context.Context, p *plan.Plan) (Result, error) {
 			outErr = err
 		}
 	}
+	close(stopWatch)
+	<-watched
 	res.Stopped = ctx.Err() != nil
-	err := errors.Join(resErr, jobErr, outErr)
+	err := errors.Join(resErr, jobErr, delErr, outErr)
 	fin := Finished{
 		Time: e.now(), Operation: "apply", Added: res.Added, Changed: res.Changed, Destroyed: res.Destroyed,
 		JobsRan: res.JobsRan, Tasks: res.Tasks, Retried: res.Retried, Failed: res.Failed,

@@ -13,23 +13,29 @@ import (
 	"lithops/state"
 )
 
-// applyResources runs the resource changes: creations, updates and
-// replacements in dependency order, then deletions in reverse order, at
-// most Parallelism at a time. A failed change skips what depends on it; the
-// rest goes on.
-func (e *Engine) applyResources(ctx context.Context, p *plan.Plan, res *Result) error {
-	var creates, deletes []*plan.ResourceChange
+// applyChanges runs the creations, updates and replacements in dependency
+// order, at most Parallelism at a time. A failed change skips what depends
+// on it; the rest goes on.
+func (e *Engine) applyChanges(ctx context.Context, p *plan.Plan, res *Result) error {
+	var changes []*plan.ResourceChange
 	for _, rc := range p.Resources {
 		switch rc.Action {
 		case plan.Create, plan.Update, plan.Replace:
-			creates = append(creates, rc)
-		case plan.Delete:
+			changes = append(changes, rc)
+		}
+	}
+	return e.runGraph(ctx, changes, false, res)
+}
+
+// applyDeletes runs the deletions last, in reverse dependency order.
+func (e *Engine) applyDeletes(ctx context.Context, p *plan.Plan, res *Result) error {
+	var deletes []*plan.ResourceChange
+	for _, rc := range p.Resources {
+		if rc.Action == plan.Delete {
 			deletes = append(deletes, rc)
 		}
 	}
-	errA := e.runGraph(ctx, creates, false, res)
-	errB := e.runGraph(ctx, deletes, true, res)
-	return errors.Join(errA, errB)
+	return e.runGraph(ctx, deletes, true, res)
 }
 
 // runGraph runs changes whose dependencies (among the given changes) are
