@@ -238,3 +238,15 @@ func All(ms ...func(*http.Request) bool) func(*http.Request) bool {
 		return true
 	}
 }
+
+// Any matches requests that at least one matcher matches.
+func Any(ms ...func(*http.Request) bool) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		for _, m := range ms {
+			if m(r) {
+				return true
+			}
+		}
+		return false
+	}
+}
