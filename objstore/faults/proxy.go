@@ -250,3 +250,8 @@ func Any(ms ...func(*http.Request) bool) func(*http.Request) bool {
 		return false
 	}
 }
+
+// Not matches requests that m does not match.
+func Not(m func(*http.Request) bool) func(*http.Request) bool {
+	return func(r *http.Request) bool { return !m(r) }
+}

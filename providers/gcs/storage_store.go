@@ -336,7 +336,7 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(objstore.Object
 		var page *gs.Objects
 		err := s.do(ctx, func(ctx context.Context) error {
 			call := s.svc.Objects.List(s.bucket).Prefix(prefix).PageToken(token).
-				Fields(googleapi.Field("nextPageToken,items("+objectFields+")")).Context(ctx)
+				Fields(googleapi.Field("nextPageToken,items(" + objectFields + ")")).Context(ctx)
 			if s.pageSize > 0 {
 				call.MaxResults(s.pageSize)
 			}
