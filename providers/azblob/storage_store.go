@@ -173,11 +173,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) (o
 
 func (s *Store) put(ctx context.Context, key string, r io.Reader) (objstore.ObjectInfo, error) {
 	bb := s.client.NewBlockBlobClient(key)
-	first := make([]byte, s.blockSize+1)
-	n, err := io.ReadFull(r, first)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	first, err := objstore.ReadUpTo(r, s.blockSize+1)
+	if err != nil {
 		return objstore.ObjectInfo{}, err
 	}
+	n := len(first)
 	if int64(n) <= s.blockSize {
 		resp, err := bb.Upload(ctx, nopCloser{bytes.NewReader(first[:n])}, nil)
 		if err != nil {

@@ -146,11 +146,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) (o
 }
 
 func (s *Store) put(ctx context.Context, key string, r io.Reader) (objstore.ObjectInfo, error) {
-	first := make([]byte, s.chunkSize+1)
-	n, err := io.ReadFull(r, first)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	first, err := objstore.ReadUpTo(r, int64(s.chunkSize)+1)
+	if err != nil {
 		return objstore.ObjectInfo{}, err
 	}
+	n := len(first)
 	var obj *gs.Object
 	if n <= s.chunkSize {
 		err = s.do(ctx, func(ctx context.Context) error {
