@@ -131,7 +131,9 @@ func (s *Store) chunkDeadline() time.Duration {
 	for n := 1; n < s.retry.Attempts(); n++ {
 		d += s.retry.Backoff(n)
 	}
-	return max(2*d, time.Second)
+	// The failure count (put) is what bounds retries; the deadline is a
+	// backstop, generous enough not to cut a slow but healthy retry short.
+	return max(2*d, 10*time.Second)
 }
 
 // Put implements objstore.Store. An object up to the chunk size goes up in
