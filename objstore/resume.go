@@ -15,7 +15,12 @@ type RangeOpener func(ctx context.Context, offset, length int64) (io.ReadCloser,
 // connection reset, a body cut short — it reopens the rest of the range with
 // open and reads on, so a long read survives what a single request would
 // not. Retries back off as r says; the count restarts whenever bytes arrive.
+// A negative length (a response without Content-Length) leaves nothing to
+// resume against: body is returned as it is.
 func Resume(ctx context.Context, body io.ReadCloser, open RangeOpener, offset, length int64, r Retry, transient func(error) bool) io.ReadCloser {
+	if length < 0 {
+		return body
+	}
 	return &resumer{ctx: ctx, body: body, open: open, pos: offset, end: offset + length, retry: r, transient: transient}
 }
 

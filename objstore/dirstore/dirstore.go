@@ -66,7 +66,9 @@ func (s *Store) path(key string) (string, error) {
 	return filepath.Join(s.root, filepath.FromSlash(key)), nil
 }
 
-// Put implements objstore.Store: the object appears whole or not at all.
+// Put implements objstore.Store: the object appears whole or not at all (the
+// file is fsynced before the rename; the directory is not, so after a crash
+// a recent object may be missing, never partial).
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) (objstore.ObjectInfo, error) {
 	info, err := s.put(ctx, key, r)
 	if err != nil {

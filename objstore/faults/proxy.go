@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Rule fails requests that Match, Times times (or forever when Times < 0).
@@ -38,10 +39,11 @@ type Proxy struct {
 	target    *url.URL
 	transport *http.Transport
 
-	mu       sync.Mutex
-	rules    []*rule
-	requests int
-	injected map[string]int
+	mu        sync.Mutex
+	bandwidth int64 // bytes per second per response; 0 is unlimited
+	rules     []*rule
+	requests  int
+	injected  map[string]int
 }
 
 type rule struct {
@@ -87,6 +89,15 @@ func (p *Proxy) Add(r Rule) {
 		r.Name = fmt.Sprintf("rule %d", len(p.rules)+1)
 	}
 	p.rules = append(p.rules, &rule{Rule: r, left: r.Times})
+}
+
+// SetBandwidth caps the rate at which each response body is sent, in bytes
+// per second (0 lifts the cap): a model of a store whose throughput per
+// request is limited, as S3's is, for benchmarks of parallel reads.
+func (p *Proxy) SetBandwidth(bytesPerSecond int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bandwidth = bytesPerSecond
 }
 
 // Clear removes every rule and zeroes the counters.
@@ -178,7 +189,35 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
 		reset(w)
 		return
 	}
-	io.Copy(w, resp.Body)
+	p.mu.Lock()
+	bw := p.bandwidth
+	p.mu.Unlock()
+	if bw <= 0 {
+		io.Copy(w, resp.Body)
+		return
+	}
+	paced(w, resp.Body, bw)
+}
+
+// paced copies src to w at about bw bytes per second.
+func paced(w http.ResponseWriter, src io.Reader, bw int64) {
+	buf := make([]byte, 64<<10)
+	start := time.Now()
+	var sent int64
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return
+			}
+			sent += int64(n)
+			due := start.Add(time.Duration(float64(sent) / float64(bw) * float64(time.Second)))
+			time.Sleep(time.Until(due))
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 // reset closes the client's connection with a TCP RST.
@@ -237,4 +276,21 @@ func All(ms ...func(*http.Request) bool) func(*http.Request) bool {
 		}
 		return true
 	}
+}
+
+// Any matches requests that at least one matcher matches.
+func Any(ms ...func(*http.Request) bool) func(*http.Request) bool {
+	return func(r *http.Request) bool {
+		for _, m := range ms {
+			if m(r) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// Not matches requests that m does not match.
+func Not(m func(*http.Request) bool) func(*http.Request) bool {
+	return func(r *http.Request) bool { return !m(r) }
 }

@@ -310,6 +310,10 @@ func testVersioned(t *testing.T, h Harness) {
 	}
 	ctx := context.Background()
 	first := Put(t, s, "v", []byte("first version"))
+	src, err := objstore.Source(ctx, s, "v")
+	if err != nil {
+		t.Fatal(err)
+	}
 	rc, err := vr.GetRangeVersion(ctx, "v", first.ETag, 0, 5)
 	if err != nil {
 		t.Fatalf("read of the current version: %v", err)
@@ -327,6 +331,11 @@ func testVersioned(t *testing.T, h Harness) {
 	}
 	if !errors.Is(err, objstore.ErrChanged) {
 		t.Errorf("read of a replaced version: %v, want ErrChanged", err)
+	}
+	// A partitioned read planned on the first version fails rather than
+	// mixing versions.
+	if _, err := src.ReadRange(ctx, 0, 5); !errors.Is(err, objstore.ErrChanged) {
+		t.Errorf("source read after the object changed: %v, want ErrChanged", err)
 	}
 }
 

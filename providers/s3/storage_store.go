@@ -199,13 +199,12 @@ func (s *Store) put(ctx context.Context, key string, r io.Reader, size int64) (o
 	if size > 0 {
 		partSize = max(partSize, (size+maxParts-1)/maxParts)
 	}
-	first := make([]byte, partSize)
-	n, err := io.ReadFull(r, first)
+	first, err := objstore.ReadUpTo(r, partSize)
 	switch {
-	case err == io.EOF || err == io.ErrUnexpectedEOF:
-		return s.putSingle(ctx, key, first[:n])
 	case err != nil:
 		return objstore.ObjectInfo{}, err
+	case int64(len(first)) < partSize:
+		return s.putSingle(ctx, key, first)
 	}
 	var one [1]byte
 	m, err := io.ReadFull(r, one[:])
@@ -271,7 +270,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, first []byte, rest
 				Body:          bytes.NewReader(body),
 				ContentLength: aws.Int64(int64(len(body))),
 			})
-			free <- body[:cap(body)]
+			free <- body[:partSize] // every buffer has room for a part
 			if err != nil {
 				return fmt.Errorf("part %d: %w", pn, mapErr(err))
 			}

@@ -3,6 +3,7 @@ package s3
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -166,5 +167,25 @@ func TestOpen(t *testing.T) {
 	storetest.Put(t, resp.Store, "k", []byte("v"))
 	if got := string(storetest.Get(t, resp.Store, "k")); got != "v" {
 		t.Errorf("read back %q", got)
+	}
+}
+
+func TestErrorsKeepTheSecretSecret(t *testing.T) {
+	ctx := context.Background()
+	bd := decode(t, `
+		bucket = "b-1"
+		endpoint = "http://127.0.0.1:1"
+		access_key_id = "AKIATESTKEYID"
+		secret_access_key = "s3cr3t-value-never-shown"`)
+	resp, err := Backend{Retry: testRetry}.Open(ctx, providers.OpenStorageRequest{Name: "data", Body: bd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = resp.Store.Head(ctx, "k")
+	if err == nil {
+		t.Fatal("no error from an unreachable endpoint")
+	}
+	if strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("error reveals the secret: %v", err)
 	}
 }

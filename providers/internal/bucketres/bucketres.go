@@ -35,9 +35,10 @@ type Kind struct {
 	// backend closes over the block's credentials: they are not attributes,
 	// so they never reach state.
 	Open func(ctx context.Context, v cty.Value) (Bucket, error)
-	// CheckEmpty, when set, is how Delete without force_destroy makes sure
-	// the bucket is empty; the default lists the first object.
-	CheckEmpty func(ctx context.Context, b Bucket) error
+	// RemoveDeletesObjects is set when removing the bucket deletes what it
+	// holds (an Azure container): force_destroy then needs no emptying
+	// first, and without it Delete still refuses a bucket that holds objects.
+	RemoveDeletesObjects bool
 }
 
 // Resource is a bucket resource type.
@@ -135,7 +136,9 @@ func (r *Resource) Delete(ctx context.Context, req providers.DeleteRequest) (pro
 		return providers.DeleteResponse{}, nil
 	}
 	if fd := req.State.GetAttr("force_destroy"); fd.IsKnown() && !fd.IsNull() && fd.True() {
-		if e, ok := b.(Emptier); ok {
+		if r.kind.RemoveDeletesObjects {
+			err = nil
+		} else if e, ok := b.(Emptier); ok {
 			_, err = e.Empty(ctx)
 		} else {
 			_, err = objstore.DeleteAll(ctx, b, "")
@@ -144,11 +147,7 @@ func (r *Resource) Delete(ctx context.Context, req providers.DeleteRequest) (pro
 			return providers.DeleteResponse{}, fmt.Errorf("delete %s: force_destroy: %w", req.Addr, err)
 		}
 	} else {
-		check := r.kind.CheckEmpty
-		if check == nil {
-			check = checkEmpty
-		}
-		if err := check(ctx, b); err != nil {
+		if err := checkEmpty(ctx, b); err != nil {
 			return providers.DeleteResponse{}, fmt.Errorf("delete %s: %w", req.Addr, err)
 		}
 	}
