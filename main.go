@@ -11,11 +11,15 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/zclconf/go-cty/cty"
 	"golang.org/x/term"
 
 	"lithops/command"
 	"lithops/providers"
+	"lithops/providers/azblob"
+	"lithops/providers/gcs"
 	"lithops/providers/localhost"
+	"lithops/providers/s3"
 	"lithops/worker"
 )
 
@@ -75,13 +79,26 @@ func registry(exe string) *providers.Registry {
 		Executors: map[string]providers.ExecutorBackend{
 			"localhost": &localhost.Executor{OpenPool: localPool(exe)},
 		},
-		Storages: map[string]providers.StorageBackend{},
+		Storages: map[string]providers.StorageBackend{
+			"localhost":  localhost.Storage{},
+			"s3":         s3.Backend{},
+			"gcs":        gcs.Backend{},
+			"azure_blob": azblob.Backend{},
+		},
+		// Resource types for recorded resources whose block was removed:
+		// they work from their recorded attributes and the SDKs' own
+		// credential chains.
+		Resources: map[string]providers.Resource{
+			"localhost_directory":  localhost.Storage{}.DirectoryResource(),
+			"s3_bucket":            s3.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
+			"gcs_bucket":           gcs.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
+			"azure_blob_container": azblob.Backend{}.ContainerResource(cty.NullVal(cty.DynamicPseudoType)),
+		},
 		PlannedExecutors: []string{
 			"aws_lambda", "aws_batch", "ibm_code_engine", "ibm_cf", "openwhisk", "gcp_cloudrun",
 			"gcp_functions", "azure_functions", "azure_containers", "aliyun_fc", "oracle_functions",
 			"k8s", "knative", "vm", "aws_ec2", "ibm_vpc", "azure_vms", "gcp_compute_engine",
 		},
-		PlannedStorages: []string{"localhost", "s3", "gcs", "azure_blob"},
 	}
 }
 
