@@ -2,6 +2,7 @@ package fakelambda
 
 import (
 	"context"
+	"crypto/sha256"
 	"maps"
 	"net/http"
 	"slices"
@@ -126,7 +127,7 @@ func (s *Server) newCode(ctx context.Context, packageType, verb string, fc *func
 	case hasZip && hasS3:
 		return nil, errInvalidParameter("Please do not provide other FunctionCode properties when providing a ZipFile.")
 	case hasZip:
-		return newZipCode(fc.ZipFile)
+		return s.zipCode(fc.ZipFile)
 	case hasS3:
 		if fc.S3Bucket == nil || fc.S3Key == nil {
 			return nil, errInvalidParameter("Please provide both S3Bucket and S3Key.")
@@ -142,10 +143,35 @@ func (s *Server) newCode(ctx context.Context, packageType, verb string, fc *func
 		if err != nil {
 			return nil, errInvalidParameter("Error occurred while GetObject. S3 Error Message: %v", err)
 		}
-		return newZipCode(b)
+		return s.zipCode(b)
 	default:
 		return nil, errInvalidParameter("Please provide a source for function code.")
 	}
+}
+
+// zipCode is newZipCode with the packages already seen remembered by
+// digest, so that functions sharing a package share its check and its
+// unpacked directory.
+func (s *Server) zipCode(b []byte) (*code, *apiError) {
+	sum := sha256.Sum256(b)
+	key := string(sum[:])
+	s.mu.Lock()
+	cd := s.codes[key]
+	s.mu.Unlock()
+	if cd != nil {
+		return cd, nil
+	}
+	cd, aerr := newZipCode(b)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev := s.codes[key]; prev != nil {
+		return prev, nil
+	}
+	s.codes[key] = cd
+	return cd, nil
 }
 
 // applyCommon sets the members CreateFunction and

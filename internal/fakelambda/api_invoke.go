@@ -228,7 +228,9 @@ func (s *Server) execute(f *function, d *deployment, id, clientContext string, p
 	// answer arriving late.
 	timeout := time.Duration(d.cfg.timeout) * time.Second
 	ctx, cancel := context.WithTimeout(s.ctx, timeout+3*time.Second)
+	start := time.Now()
 	status, body, err := sb.invoke(ctx, id, clientContext, payload)
+	elapsed := time.Since(start)
 	deadlineHit := errors.Is(ctx.Err(), context.DeadlineExceeded)
 	cancel()
 
@@ -264,11 +266,28 @@ func (s *Server) execute(f *function, d *deployment, id, clientContext string, p
 	default:
 		res = result{err: errService("fakelambda: the emulator answered %d: %s", status, body)}
 	}
-	res.log = sb.invocationLog(id, 2*time.Second)
+	if healthy {
+		res.log = sb.invocationLog(id, 2*time.Second)
+		s.returnSandbox(sb, true)
+		return res
+	}
+	// The environment is done for: stopping it drains its output, which
+	// then holds all the invocation wrote. The emulator writes no END and
+	// REPORT lines for a runtime that crashed; the service does.
+	s.retire(sb)
+	res.log = sb.takeLines()
 	if res.timedOut {
 		res.log = insertBeforeEnd(res.log, id, time.Now().UTC().Format("2006-01-02T15:04:05.000Z")+" "+id+" Task timed out after "+fmt.Sprint(d.cfg.timeout)+".00 seconds")
 	}
-	s.returnSandbox(sb, healthy)
+	if !slices.Contains(res.log, "END RequestId: "+id) {
+		errorType := "Runtime.Unknown"
+		var doc struct{ ErrorType string }
+		if json.Unmarshal(res.payload, &doc) == nil && doc.ErrorType != "" {
+			errorType = doc.ErrorType
+		}
+		res.log = append(res.log, "END RequestId: "+id, fmt.Sprintf("REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB\tStatus: error\tError Type: %s",
+			id, float64(elapsed.Microseconds())/1000, elapsed.Milliseconds()+1, d.cfg.memory, d.cfg.memory, errorType))
+	}
 	return res
 }
 

@@ -48,6 +48,10 @@ type ZipFile struct {
 	Name string
 	Mode os.FileMode // permission bits, recorded as Unix attributes
 	Data []byte
+	// Store keeps the member uncompressed: a bigger package, but quicker to
+	// make and to check (deflating a Go binary under the race detector
+	// takes seconds).
+	Store bool
 }
 
 // Zip returns a zip archive of the files, in the given order, with their
@@ -57,6 +61,9 @@ func Zip(files ...ZipFile) ([]byte, error) {
 	zw := zip.NewWriter(&buf)
 	for _, f := range files {
 		h := &zip.FileHeader{Name: f.Name, Method: zip.Deflate}
+		if f.Store {
+			h.Method = zip.Store
+		}
 		h.SetMode(f.Mode)
 		w, err := zw.CreateHeader(h)
 		if err != nil {

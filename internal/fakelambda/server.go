@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -101,6 +102,7 @@ type Server struct {
 	mu        sync.Mutex
 	closed    bool
 	funcs     map[string]*function
+	codes     map[string]*code // deployment packages by SHA-256
 	calls     []Call
 	faults    map[Op]*fault
 	sandboxes map[*sandbox]struct{} // every running execution environment
@@ -144,6 +146,7 @@ func Start(opts Options) (*Server, error) {
 		dir:       opts.Dir,
 		slots:     make(chan struct{}, opts.ConcurrencyLimit),
 		funcs:     map[string]*function{},
+		codes:     map[string]*code{},
 		faults:    map[Op]*fault{},
 		sandboxes: map[*sandbox]struct{}{},
 	}
@@ -162,7 +165,9 @@ func Start(opts Options) (*Server, error) {
 		s.envBin, s.rieErr = exec.LookPath("env")
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.hs = httptest.NewServer(s.routes()) // httptest binds 127.0.0.1
+	s.hs = httptest.NewUnstartedServer(s.routes())    // httptest binds 127.0.0.1
+	s.hs.Config.ErrorLog = log.New(io.Discard, "", 0) // the package never prints
+	s.hs.Start()
 	return s, nil
 }
 
