@@ -3,6 +3,7 @@ package fakelambda
 import (
 	"archive/zip"
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,4 +61,19 @@ func FuzzUnzip(f *testing.F) {
 			return nil
 		})
 	})
+}
+
+func TestListensOn(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if !listensOn(os.Getpid(), addr) {
+		t.Errorf("listensOn(self, %s) = false for our own listener", addr)
+	}
+	ln.Close()
+	if listensOn(os.Getpid(), addr) {
+		t.Errorf("listensOn(self, %s) = true after closing it", addr)
+	}
 }

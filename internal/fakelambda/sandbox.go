@@ -152,7 +152,7 @@ func (s *Server) startSandboxOnce(ctx context.Context, d *deployment, owner *fun
 		return nil, errors.New("server closed")
 	}
 
-	if err := sb.waitReady(ctx, emuAddr); err != nil {
+	if err := sb.waitReady(ctx, emuAddr, rapiAddr); err != nil {
 		s.retire(sb)
 		return nil, fmt.Errorf("%w; emulator output: %s", err, strings.Join(sb.takeLines(), "\n"))
 	}
@@ -208,24 +208,26 @@ func freeLoopbackAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// waitReady waits until the emulator accepts connections.
-func (sb *sandbox) waitReady(ctx context.Context, addr string) error {
+// waitReady waits until the emulator listens on both its addresses.
+func (sb *sandbox) waitReady(ctx context.Context, addrs ...string) error {
 	deadline := time.NewTimer(10 * time.Second)
 	defer deadline.Stop()
 	for {
-		conn, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			conn.Close()
+		ready := true
+		for _, a := range addrs {
+			ready = ready && listensOn(sb.cmd.Process.Pid, a)
+		}
+		if ready {
 			return nil
 		}
 		select {
 		case <-sb.exited:
-			return fmt.Errorf("emulator exited before listening on %s", addr)
+			return fmt.Errorf("emulator exited before listening on %v", addrs)
 		case <-deadline.C:
-			return fmt.Errorf("emulator not listening on %s after 10s", addr)
+			return fmt.Errorf("emulator not listening on %v after 10s", addrs)
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-time.After(10 * time.Millisecond):
 		}
 	}
 }
