@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -190,15 +189,19 @@ func TestConcurrencyLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	release := filepath.Join(t.TempDir(), "release")
-	var wg sync.WaitGroup
+	done := make(chan struct{})
 	var firstErr error
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
+		defer close(done)
 		_, firstErr = c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("one"), Payload: []byte(`{"wait_file":"` + release + `"}`)})
 	}()
+	// Wait until the first invocation holds the only slot.
 	for srv.InFlight() == 0 {
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case <-done:
+			t.Fatalf("first Invoke ended before the second was sent: %v", firstErr)
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 
 	_, err := c.Invoke(ctx, &lambda.InvokeInput{FunctionName: aws.String("one"), Payload: []byte(`{}`)})
@@ -210,7 +213,7 @@ func TestConcurrencyLimit(t *testing.T) {
 	if err := os.WriteFile(release, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	wg.Wait()
+	<-done
 	if firstErr != nil {
 		t.Errorf("first Invoke: %v", firstErr)
 	}
