@@ -38,7 +38,7 @@ const InstallRIECommand = "go install " + RIEPackage + "@" + RIEVersion
 func FindRIE() (string, error) {
 	if p := os.Getenv(RIEEnv); p != "" {
 		if err := executable(p); err != nil {
-			return "", fmt.Errorf("%s=%s: %w", RIEEnv, p, err)
+			return "", fmt.Errorf("%s=%s: %w (install the emulator with: %s)", RIEEnv, p, err, InstallRIECommand)
 		}
 		return p, nil
 	}
