@@ -123,4 +123,16 @@ type OpenStorageRequest struct {
 // OpenStorageResponse carries the store.
 type OpenStorageResponse struct {
 	Store objstore.Store
+	// Layout places lithops' own objects in Store (under the block's
+	// `prefix`); the data a job reads is addressed by its own keys.
+	Layout objstore.Layout
+}
+
+// BodyDescriber is an optional capability of executor and storage backends:
+// it describes the attributes of the block body that Spec decodes. The core
+// requires that attributes marked Sensitive (access keys, connection
+// strings) get their values from sensitive variables, and keeps them out of
+// plans, state and messages.
+type BodyDescriber interface {
+	BodySchema() Schema
 }

@@ -7,6 +7,10 @@ import "sort"
 type Registry struct {
 	Executors map[string]ExecutorBackend
 	Storages  map[string]StorageBackend
+	// Resources are the resource types by name, for managing recorded
+	// resources whose block left the configuration (to delete them). Each
+	// must work from its recorded attributes and the ambient credentials.
+	Resources map[string]Resource
 	// PlannedExecutors and PlannedStorages name backends the product will
 	// offer but this build does not: naming one is a diagnostic that says so.
 	PlannedExecutors []string

@@ -21,6 +21,12 @@ type Task struct {
 	// Timeout bounds one attempt; zero means none. On expiry the task's
 	// whole process group is killed.
 	Timeout time.Duration
+	// Attempt is set by Run on the copy it dispatches: the 1-based number of
+	// this launch of the task. Every launch takes the next number (a retry,
+	// a speculative duplicate, a relaunch after a lost worker), so two
+	// launches of one task never share it; a worker may use it to name what
+	// an attempt writes. Run reports it back in Result.Attempt.
+	Attempt int
 }
 
 // Input is a task's standard input: exactly one of Data, File or Object is set.

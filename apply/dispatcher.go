@@ -1,0 +1,68 @@
+package apply
+
+import (
+	"context"
+
+	"lithops/sched"
+)
+
+// sharedDispatcher lets several jobs use one executor at once without
+// together running more invocations than it has slots: each job's scheduler
+// may ask for up to Capacity, and a shared semaphore keeps the sum there.
+type sharedDispatcher struct {
+	d     sched.Dispatcher
+	slots chan struct{}
+}
+
+var _ sched.Dispatcher = (*sharedDispatcher)(nil)
+
+func newShared(d sched.Dispatcher) *sharedDispatcher {
+	return &sharedDispatcher{d: d, slots: make(chan struct{}, max(1, d.Capacity()))}
+}
+
+func (s *sharedDispatcher) Capacity() int { return s.d.Capacity() }
+
+func (s *sharedDispatcher) Run(ctx context.Context, inv *sched.Invocation, report func(sched.Result)) error {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.slots }()
+	return s.d.Run(ctx, inv, report)
+}
+
+func (s *sharedDispatcher) Close(ctx context.Context) error { return s.d.Close(ctx) }
+
+// dispatcher opens an executor's dispatcher once per apply.
+func (e *Engine) dispatcher(ctx context.Context, addr string) (*sharedDispatcher, error) {
+	e.mu.Lock()
+	if d, ok := e.dispatchers[addr]; ok {
+		e.mu.Unlock()
+		return d, nil
+	}
+	e.mu.Unlock()
+	d, err := e.OpenExecutor(ctx, addr, e.blockResources(addr))
+	if err != nil {
+		return nil, err
+	}
+	sd := newShared(d)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if prev, ok := e.dispatchers[addr]; ok {
+		d.Close(context.WithoutCancel(ctx))
+		return prev, nil
+	}
+	e.dispatchers[addr] = sd
+	return sd, nil
+}
+
+func (e *Engine) closeDispatchers() {
+	e.mu.Lock()
+	ds := e.dispatchers
+	e.dispatchers = map[string]*sharedDispatcher{}
+	e.mu.Unlock()
+	for _, d := range ds {
+		d.Close(context.Background())
+	}
+}

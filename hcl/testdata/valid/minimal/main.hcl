@@ -1,0 +1,6 @@
+job "hello" {
+  map {
+    over    = ["a", "b"]
+    command = ["echo", "hello", each.value]
+  }
+}

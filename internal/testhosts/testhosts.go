@@ -1,0 +1,215 @@
+package testhosts
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+//go:embed hosts.sh
+var script []byte
+
+// RequireEnv names the variable that turns a skip into a failure.
+const RequireEnv = "LITHOPS_REQUIRE_SSH_HOSTS"
+
+// Host is one test host.
+type Host struct {
+	Addr     string // "10.231.0.11", or "127.0.0.1" for Local
+	Port     int
+	User     string // a Linux user of this host alone
+	Hostname string // what `uname -n` prints on the host
+	Home     string
+	// HostKeys are the host's public keys in authorized_keys form: [0] is
+	// its ed25519 key, the one KnownHosts lists; [1] an ECDSA key it also
+	// offers, which a client that lets the server choose would be shown.
+	HostKeys []string
+}
+
+// Spec is the host as a vm executor's hosts entry: "user@addr:port".
+func (h Host) Spec() string {
+	return fmt.Sprintf("%s@%s:%d", h.User, h.Addr, h.Port)
+}
+
+// Fleet is a set of running test hosts.
+type Fleet struct {
+	Hosts []Host
+	// Dir holds the fleet's keys, configs, logs and homes.
+	Dir string
+	// ClientKey is the private key every host accepts.
+	ClientKey string
+	// KnownHosts lists every host's key.
+	KnownHosts string
+	// Startup is how long bringing the fleet up took.
+	Startup time.Duration
+
+	tb     testing.TB
+	script string
+}
+
+// Available reports why test hosts cannot run here, or nil.
+func Available() error {
+	if uid := os.Geteuid(); uid != 0 {
+		return fmt.Errorf("needs root to start sshd, create users and network namespaces (running as uid %d)", uid)
+	}
+	for _, tool := range []string{"/usr/sbin/sshd", "ssh-keygen", "ip", "tc", "unshare", "flock", "useradd", "userdel", "bash"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not found (install openssh-server, iproute2, util-linux, passwd)", tool)
+		}
+	}
+	return nil
+}
+
+// skipUnlessAvailable skips tb when hosts cannot run, or fails it when
+// RequireEnv is set.
+func skipUnlessAvailable(tb testing.TB) {
+	tb.Helper()
+	if err := Available(); err != nil {
+		if os.Getenv(RequireEnv) == "1" {
+			tb.Fatalf("test SSH hosts: %v; %s=1 requires them", err, RequireEnv)
+		}
+		tb.Skipf("test SSH hosts: %v; set %s=1 to fail instead of skipping", err, RequireEnv)
+	}
+}
+
+// Start brings up n hosts, each in its own network namespace behind a
+// bridge, reached from the test through 10.231.X.1/24 (X is 0 unless other
+// fleets hold it). Odd hosts' users log in to /bin/sh (dash on Debian), even
+// ones to bash. The fleet is torn down when tb ends, pass or fail.
+func Start(tb testing.TB, n int) *Fleet {
+	tb.Helper()
+	return start(tb, "up", strconv.Itoa(n))
+}
+
+// Local brings up one sshd on 127.0.0.1 at a free port, with its own user.
+// It is cheaper than Start; it cannot CutLink.
+func Local(tb testing.TB) *Fleet {
+	tb.Helper()
+	return start(tb, "local")
+}
+
+func start(tb testing.TB, mode string, args ...string) *Fleet {
+	tb.Helper()
+	skipUnlessAvailable(tb)
+	dir := tb.TempDir()
+	// The hosts' users read their authorized_keys and live under dir.
+	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if strings.HasPrefix(d, os.TempDir()+string(filepath.Separator)) {
+			fi, err := os.Stat(d)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if err := os.Chmod(d, fi.Mode().Perm()|0o111); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	f := &Fleet{Dir: filepath.Join(dir, "fleet"), tb: tb, script: filepath.Join(dir, "hosts.sh")}
+	if err := os.WriteFile(f.script, script, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if out, err := f.run("down", f.Dir); err != nil {
+			tb.Errorf("tear down test hosts: %v\n%s", err, out)
+		}
+	})
+	t0 := time.Now()
+	argv := append([]string{mode, f.Dir}, args...)
+	out, err := f.run(append(argv, strconv.Itoa(os.Getpid()))...)
+	if err != nil {
+		tb.Fatalf("start test hosts: %v\n%s", err, out)
+	}
+	f.Startup = time.Since(t0)
+	f.ClientKey = filepath.Join(f.Dir, "client_key")
+	f.KnownHosts = filepath.Join(f.Dir, "known_hosts")
+	hosts, err := readHosts(filepath.Join(f.Dir, "hosts"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f.Hosts = hosts
+	return f
+}
+
+// readHosts reads hosts.sh's "ADDR PORT USER HOSTNAME HOME KEY.pub,KEY.pub"
+// lines.
+func readHosts(file string) ([]Host, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var hosts []Host
+	for line := range strings.SplitSeq(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 6 {
+			return nil, fmt.Errorf("%s: bad line %q", file, line)
+		}
+		port, err := strconv.Atoi(f[1])
+		if err != nil {
+			return nil, fmt.Errorf("%s: bad port in %q", file, line)
+		}
+		h := Host{Addr: f[0], Port: port, User: f[2], Hostname: f[3], Home: f[4]}
+		for pub := range strings.SplitSeq(f[5], ",") {
+			key, err := os.ReadFile(pub)
+			if err != nil {
+				return nil, err
+			}
+			h.HostKeys = append(h.HostKeys, strings.TrimSpace(string(key)))
+		}
+		hosts = append(hosts, h)
+	}
+	return hosts, nil
+}
+
+func (f *Fleet) run(args ...string) ([]byte, error) {
+	cmd := exec.Command("bash", append([]string{f.script}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		err = fmt.Errorf("hosts.sh %s: %w", strings.Join(args, " "), err)
+	}
+	return out.Bytes(), err
+}
+
+func (f *Fleet) do(args ...string) {
+	f.tb.Helper()
+	if out, err := f.run(args...); err != nil {
+		f.tb.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// KillSSHD kills host i's sshd (0-based) and every process it started,
+// connections and sessions included, as the host's death would; the TCP
+// connections to it are closed by the kernel.
+func (f *Fleet) KillSSHD(i int) {
+	f.tb.Helper()
+	f.do("kill-sshd", f.Dir, strconv.Itoa(i+1))
+}
+
+// CutLink takes host i's link down (0-based): packets to and from it are
+// dropped, nothing is closed, as when a machine loses power.
+func (f *Fleet) CutLink(i int) {
+	f.tb.Helper()
+	f.do("cut", f.Dir, strconv.Itoa(i+1))
+}
+
+// SlowLink shapes traffic towards host i (0-based) to rate ("4mbit") with
+// a deep queue, as a slow uplink that buffers.
+func (f *Fleet) SlowLink(i int, rate string) {
+	f.tb.Helper()
+	f.do("slow", f.Dir, strconv.Itoa(i+1), rate)
+}
+
+// RestoreLink brings host i's link back up, unshaped.
+func (f *Fleet) RestoreLink(i int) {
+	f.tb.Helper()
+	f.do("restore", f.Dir, strconv.Itoa(i+1))
+}

@@ -1,0 +1,121 @@
+// Command lithops runs parallel map and map-reduce jobs declared in HCL.
+//
+// main is the only place that reads the process's arguments, environment,
+// streams and signals; it hands them to command.Main as values, together
+// with the registry of backends this build offers.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/term"
+
+	"lithops/command"
+	"lithops/providers"
+	"lithops/providers/azblob"
+	"lithops/providers/gcs"
+	"lithops/providers/localhost"
+	"lithops/providers/s3"
+	"lithops/worker"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	cwd, err := os.Getwd()
+	if err != nil {
+		os.Stderr.WriteString("lithops: cannot determine the working directory: " + err.Error() + "\n")
+		return 1
+	}
+	exe, _ := os.Executable()
+
+	// The first interrupt asks the running operation to stop gracefully; the
+	// second ends the process at once.
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	kill := func() { os.Exit(130) }
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		stop()
+		<-sigs
+		kill()
+	}()
+
+	env := &command.Env{
+		Args:       os.Args[1:],
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Environ:    os.Environ(),
+		Cwd:        cwd,
+		StdinTTY:   term.IsTerminal(int(os.Stdin.Fd())),
+		StdoutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
+		Executable: exe,
+		Registry:   registry(exe),
+		Stop:       stop,
+		Kill:       kill,
+		Worker: func(ctx context.Context, args []string) int {
+			return worker.Main(ctx, args, os.Stdin, os.Stdout, os.Stderr, os.Environ())
+		},
+	}
+	if env.StdoutTTY {
+		env.Width, env.Height, _ = term.GetSize(int(os.Stdout.Fd()))
+	}
+	return command.Main(ctx, env)
+}
+
+// registry lists the backends of this build. Backends named in the design
+// but not built yet are listed as planned, so naming one is a clear error.
+func registry(exe string) *providers.Registry {
+	return &providers.Registry{
+		Executors: map[string]providers.ExecutorBackend{
+			"localhost": &localhost.Executor{OpenPool: localPool(exe)},
+		},
+		Storages: map[string]providers.StorageBackend{
+			"localhost":  localhost.Storage{},
+			"s3":         s3.Backend{},
+			"gcs":        gcs.Backend{},
+			"azure_blob": azblob.Backend{},
+		},
+		// Resource types for recorded resources whose block was removed:
+		// they work from their recorded attributes and the SDKs' own
+		// credential chains.
+		Resources: map[string]providers.Resource{
+			"localhost_directory":  localhost.Storage{}.DirectoryResource(),
+			"s3_bucket":            s3.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
+			"gcs_bucket":           gcs.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
+			"azure_blob_container": azblob.Backend{}.ContainerResource(cty.NullVal(cty.DynamicPseudoType)),
+		},
+		PlannedExecutors: []string{
+			"aws_lambda", "aws_batch", "ibm_code_engine", "ibm_cf", "openwhisk", "gcp_cloudrun",
+			"gcp_functions", "azure_functions", "azure_containers", "aliyun_fc", "oracle_functions",
+			"k8s", "knative", "vm", "aws_ec2", "ibm_vpc", "azure_vms", "gcp_compute_engine",
+		},
+	}
+}
+
+// localPool opens the localhost executor's warm pool of worker processes of
+// this binary.
+func localPool(exe string) func(ctx context.Context, processes int, env []string) (providers.OpenExecutorResponse, error) {
+	return func(ctx context.Context, processes int, env []string) (providers.OpenExecutorResponse, error) {
+		pool, err := worker.NewPool(ctx, worker.PoolOptions{
+			Binary:    exe,
+			Args:      []string{"worker"},
+			Processes: processes,
+			Env:       append(os.Environ(), env...),
+			Version:   command.Version,
+		})
+		if err != nil {
+			return providers.OpenExecutorResponse{}, err
+		}
+		return providers.OpenExecutorResponse{Dispatcher: pool}, nil
+	}
+}
