@@ -354,7 +354,7 @@ func (c *Client) Run(ctx context.Context, inv *sched.Invocation, report func(sch
 		// The files cannot be placed: every task fails for that reason.
 		now := time.Now()
 		for _, t := range inv.Tasks {
-			report(sched.Result{Index: t.Index, ExitCode: -1, Err: err.Error(), Started: now, Finished: now, Worker: name})
+			report(sched.Result{Index: t.Index, Attempt: t.Attempt, ExitCode: -1, Err: err.Error(), Started: now, Finished: now, Worker: name})
 		}
 		return nil
 	}
@@ -379,7 +379,7 @@ func (c *Client) Run(ctx context.Context, inv *sched.Invocation, report func(sch
 // runTask runs one task and returns its result; an error means the
 // connection failed and the task has no result.
 func (c *Client) runTask(ctx context.Context, t *sched.Task, refs []fileRef, limit int64) (sched.Result, error) {
-	res := sched.Result{Index: t.Index, ExitCode: -1}
+	res := sched.Result{Index: t.Index, Attempt: t.Attempt, ExitCode: -1}
 	m := runMsg{Argv: t.Argv, Env: t.Env, Files: refs, Timeout: t.Timeout, Grace: c.opts.Grace}
 	src, err := c.stdin(ctx, t.Stdin, &m)
 	if err != nil {

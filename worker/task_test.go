@@ -146,13 +146,13 @@ func TestTaskStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := w.runOne(t, sched.Task{Index: 7, Argv: tt.argv})
+			r := w.runOne(t, sched.Task{Index: 7, Attempt: 2, Argv: tt.argv})
 			got := status{ExitCode: r.ExitCode, Signal: r.Signal, Err: r.Err, Stdout: string(r.Stdout), Stderr: string(r.Stderr)}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("wrong status (-want +got)\n%s", diff)
 			}
-			if r.Index != 7 || r.Worker != "test/1" {
-				t.Errorf("result of task %d on %q, want task 7 on test/1", r.Index, r.Worker)
+			if r.Index != 7 || r.Attempt != 2 || r.Worker != "test/1" {
+				t.Errorf("result of task %d attempt %d on %q, want task 7 attempt 2 on test/1", r.Index, r.Attempt, r.Worker)
 			}
 			if r.Finished.Before(r.Started) || r.Started.IsZero() {
 				t.Errorf("started %v, finished %v", r.Started, r.Finished)
