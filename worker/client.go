@@ -330,7 +330,8 @@ func (cl *call) addCredit(n int) {
 // reports each. It returns an error, with tasks left unreported, when the
 // connection breaks; when ctx is cancelled, the running task gets SIGTERM,
 // then SIGKILL after the grace period, and is reported once the worker
-// confirms it is gone, and Run returns ctx.Err().
+// confirms it is gone, and Run returns ctx.Err() (unless that was the
+// last task).
 func (c *Client) Run(ctx context.Context, inv *sched.Invocation, report func(sched.Result)) error {
 	var slot int
 	select {
@@ -373,7 +374,7 @@ func (c *Client) Run(ctx context.Context, inv *sched.Invocation, report func(sch
 		res.Worker = name
 		report(res)
 	}
-	return ctx.Err()
+	return nil
 }
 
 // runTask runs one task and returns its result; an error means the
