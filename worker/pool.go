@@ -321,6 +321,12 @@ func (p *Pool) Run(ctx context.Context, inv *sched.Invocation, report func(sched
 func (p *Pool) acquire(ctx context.Context) (*proc, error) {
 	for {
 		p.mu.Lock()
+		select {
+		case <-p.closing:
+			p.mu.Unlock()
+			return nil, ErrClosed
+		default:
+		}
 		for len(p.idle) > 0 {
 			pr := p.idle[len(p.idle)-1]
 			p.idle = p.idle[:len(p.idle)-1]
@@ -328,12 +334,6 @@ func (p *Pool) acquire(ctx context.Context) (*proc, error) {
 				p.mu.Unlock()
 				return pr, nil
 			}
-		}
-		select {
-		case <-p.closing:
-			p.mu.Unlock()
-			return nil, ErrClosed
-		default:
 		}
 		w := make(chan *proc, 1)
 		p.waiters = append(p.waiters, w)
