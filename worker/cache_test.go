@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Tasks place the same file at once, in several modes, while other
@@ -51,5 +53,33 @@ func TestCachePlacesConcurrently(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+	}
+}
+
+func TestTemporaryCacheGoesWithItsLastUser(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cache")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var users []*tempCacheUser
+	for range 3 {
+		u, err := useTempCache(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	var got []bool
+	for _, u := range users {
+		removed, err := u.leave()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, statErr := os.Stat(dir)
+		got = append(got, removed, os.IsNotExist(statErr))
+	}
+	want := []bool{false, false, false, false, true, true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("wrong removed, gone after each leave (-want +got)\n%s", diff)
 	}
 }

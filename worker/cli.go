@@ -27,13 +27,14 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	fs := flag.NewFlagSet("lithops worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: lithops worker [-slots N] [-cache DIR] [-workdir DIR]\n\n"+
+		fmt.Fprintf(stderr, "usage: lithops worker [-slots N] [-cache DIR [-temporary-cache]] [-workdir DIR]\n\n"+
 			"Runs tasks for a lithops client speaking the worker protocol on stdin and stdout.\n\n")
 		fs.PrintDefaults()
 	}
 	slots := fs.Int("slots", runtime.NumCPU(), "tasks to run at once")
 	cacheDir := fs.String("cache", defaultCacheDir(env), "directory of job files, by digest")
 	workDir := fs.String("workdir", defaultTempDir(env), "where task working directories are made")
+	tempCache := fs.Bool("temporary-cache", false, "remove the cache directory when its last user is gone")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -58,7 +59,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	defer signal.Stop(pipe)
 
 	err := Serve(ctx, stdin, stdout, ServeOptions{
-		Slots: *slots, CacheDir: *cacheDir, WorkDir: *workDir, Env: env, Version: buildVersion(),
+		Slots: *slots, CacheDir: *cacheDir, TemporaryCache: *tempCache, WorkDir: *workDir, Env: env, Version: buildVersion(),
 		Logf: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -230,7 +230,7 @@ func TestKillingTheClientLeavesNoProcess(t *testing.T) {
 	self, _ := os.Executable()
 	dir := t.TempDir()
 	cmd := exec.Command(self, dir)
-	cmd.Env = append(os.Environ(), modeEnv+"=pool-client", noRaceSleep)
+	cmd.Env = append(os.Environ(), modeEnv+"=pool-client", noRaceSleep, "TMPDIR="+dir) // its temporary cache goes in dir
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -241,13 +241,19 @@ func TestKillingTheClientLeavesNoProcess(t *testing.T) {
 	if len(workers) != 2 {
 		t.Fatalf("client has children %v, want 2 workers", workers)
 	}
+	if caches, _ := filepath.Glob(filepath.Join(dir, "lithops-cache-*")); len(caches) != 1 {
+		t.Fatalf("temporary caches %v, want one", caches)
+	}
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	waitGone(t, append(workers, tasks...)...)
-	// The workers had time to clean their directories.
+	// The workers had time to clean their directories and, the last one,
+	// the temporary cache.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		left, _ := filepath.Glob(filepath.Join(dir, "lithops-worker-*"))
+		caches, _ := filepath.Glob(filepath.Join(dir, "lithops-cache-*"))
+		left = append(left, caches...)
 		if len(left) == 0 {
 			break
 		}

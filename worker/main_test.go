@@ -112,15 +112,14 @@ func helper(mode string, args []string) int {
 // pattern is the byte at offset i of the helper's output.
 func pattern(i int) byte { return byte('a' + (i/7+i)%26) }
 
-// poolClient runs a pool of two workers, each running a task that leaves a
-// sleeping grandchild and writes "<its pid> <grandchild pid>" to
-// dir/pids.<slot>, then waits to be killed.
+// poolClient runs a pool of two workers (with the default, temporary
+// cache), each running a task that leaves a sleeping grandchild and writes
+// "<its pid> <grandchild pid>" to dir/pids.<slot>, then waits to be killed.
 func poolClient(dir string) int {
 	ctx := context.Background()
 	self, _ := os.Executable()
 	p, err := NewPool(ctx, PoolOptions{
-		Binary: self, Processes: 2, Env: append(os.Environ(), modeEnv+"=worker"),
-		CacheDir: filepath.Join(dir, "cache"), WorkDir: dir,
+		Binary: self, Processes: 2, Env: append(os.Environ(), modeEnv+"=worker"), WorkDir: dir,
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

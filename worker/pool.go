@@ -30,7 +30,8 @@ type PoolOptions struct {
 	// means this process's.
 	Env []string
 	// CacheDir holds job files by digest, shared by the workers; empty
-	// means a temporary directory removed by Close.
+	// means a temporary directory that goes with the pool and its workers,
+	// even when this process is killed (see tempCacheLock).
 	CacheDir string
 	// WorkDir is where task working directories are made; empty means the
 	// system's temporary directory.
@@ -56,7 +57,7 @@ type PoolOptions struct {
 // exits, so killing the client, even with SIGKILL, leaves nothing behind.
 type Pool struct {
 	opts     PoolOptions
-	tmpCache string
+	tmpCache *tempCacheUser  // the temporary cache, when the pool made one
 	ctx      context.Context // cancelled by Close: stops restarts
 	cancel   context.CancelFunc
 	live     atomic.Int64
@@ -120,7 +121,11 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 		if err != nil {
 			return nil, fmt.Errorf("worker pool: %w", err)
 		}
-		p.tmpCache, p.opts.CacheDir = dir, dir
+		if p.tmpCache, err = useTempCache(dir); err != nil {
+			os.RemoveAll(dir)
+			return nil, fmt.Errorf("worker pool: temporary cache: %w", err)
+		}
+		p.opts.CacheDir = dir
 	}
 
 	procs := make([]*proc, opts.Processes)
@@ -141,8 +146,8 @@ func NewPool(ctx context.Context, opts PoolOptions) (*Pool, error) {
 				<-pr.exited
 			}
 		}
-		if p.tmpCache != "" {
-			os.RemoveAll(p.tmpCache)
+		if p.tmpCache != nil {
+			p.tmpCache.leave()
 		}
 		p.cancel()
 		return nil, fmt.Errorf("worker pool: %w", err)
@@ -169,6 +174,9 @@ func (p *Pool) start(ctx context.Context, n int) (*proc, error) {
 	}
 	args := append(append([]string(nil), p.opts.Args...),
 		"-slots", "1", "-cache", p.opts.CacheDir, "-workdir", p.opts.WorkDir)
+	if p.tmpCache != nil {
+		args = append(args, "-temporary-cache")
+	}
 	cmd := exec.Command(p.opts.Binary, args...)
 	cmd.Env = p.opts.Env
 	cmd.Stdin, cmd.Stdout = inR, outW
@@ -426,8 +434,8 @@ func (p *Pool) Close(ctx context.Context) error {
 		t.Stop()
 		err = ctx.Err()
 	}
-	if p.tmpCache != "" {
-		if rerr := os.RemoveAll(p.tmpCache); rerr != nil && err == nil {
+	if p.tmpCache != nil {
+		if _, rerr := p.tmpCache.leave(); rerr != nil && err == nil {
 			err = rerr
 		}
 	}

@@ -17,6 +17,9 @@ type ServeOptions struct {
 	Slots int
 	// CacheDir holds job files by digest. Several workers may share it.
 	CacheDir string
+	// TemporaryCache says that CacheDir goes when its last user does (a
+	// local pool's; see tempCacheLock).
+	TemporaryCache bool
 	// WorkDir is where task working directories are made (in a
 	// subdirectory of this worker's own); empty means os.TempDir().
 	WorkDir string
@@ -80,17 +83,18 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts ServeOptions) 
 
 // server is one worker's state.
 type server struct {
-	opts    ServeOptions
-	ctx     context.Context // cancelled at shutdown: stops stdin readers
-	cancel  context.CancelFunc
-	out     *sender
-	cache   *cache
-	paths   pathCache
-	env     envBase
-	base    string // this worker's directory of task directories
-	dirs    *workDirs
-	devnull *os.File // stdin of tasks without input
-	window  int      // the client's stdout window
+	opts     ServeOptions
+	ctx      context.Context // cancelled at shutdown: stops stdin readers
+	cancel   context.CancelFunc
+	out      *sender
+	cache    *cache
+	paths    pathCache
+	env      envBase
+	base     string         // this worker's directory of task directories
+	tmpCache *tempCacheUser // set when the cache is temporary
+	dirs     *workDirs
+	devnull  *os.File // stdin of tasks without input
+	window   int      // the client's stdout window
 
 	mu       sync.Mutex
 	tasks    map[uint64]*task
@@ -124,17 +128,29 @@ func newServer(opts ServeOptions) (*server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker: %w", err)
 	}
+	var tmp *tempCacheUser
+	if opts.TemporaryCache {
+		if tmp, err = useTempCache(opts.CacheDir); err != nil {
+			return nil, fmt.Errorf("worker: temporary cache: %w", err)
+		}
+	}
+	fail := func(err error) (*server, error) {
+		if tmp != nil {
+			tmp.leave()
+		}
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
-		return nil, fmt.Errorf("worker: work directory: %w", err)
+		return fail(fmt.Errorf("worker: work directory: %w", err))
 	}
 	base, err := os.MkdirTemp(opts.WorkDir, "lithops-worker-")
 	if err != nil {
-		return nil, fmt.Errorf("worker: work directory: %w", err)
+		return fail(fmt.Errorf("worker: work directory: %w", err))
 	}
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
 		os.Remove(base)
-		return nil, fmt.Errorf("worker: %w", err)
+		return fail(fmt.Errorf("worker: %w", err))
 	}
 	env := opts.Env
 	if env == nil {
@@ -143,7 +159,7 @@ func newServer(opts ServeOptions) (*server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	return &server{
 		opts: opts, ctx: ctx, cancel: cancel, cache: c, env: newEnvBase(env),
-		base: base, dirs: &workDirs{base: base}, devnull: devnull,
+		base: base, dirs: &workDirs{base: base}, devnull: devnull, tmpCache: tmp,
 		tasks: map[uint64]*task{}, puts: map[uint64]*put{}, runq: make(chan *task),
 	}, nil
 }
@@ -409,5 +425,10 @@ func (s *server) cleanup() {
 	s.devnull.Close()
 	if err := os.RemoveAll(s.base); err != nil {
 		s.opts.Logf("worker: remove %s: %v", s.base, err)
+	}
+	if s.tmpCache != nil {
+		if _, err := s.tmpCache.leave(); err != nil {
+			s.opts.Logf("worker: remove temporary cache: %v", err)
+		}
 	}
 }
