@@ -228,7 +228,7 @@ func (r *jobRun) finishPhase(ctx context.Context, err error, sum sched.Summary, 
 	addr := "job." + jp.Name
 	if ctx.Err() != nil || sum.Stopped {
 		e.Journal.JobFinished(jp.Name, e.now().UTC(), false)
-		e.emit(JobFinished{Time: e.now(), Job: addr, Tasks: r.ran, Cached: jp.Cached, Retried: r.retried, Failed: len(r.failed), Elapsed: e.now().Sub(start), Err: "stopped"})
+		e.emit(JobFinished{Time: e.now(), Job: addr, Tasks: r.ran, Cached: jp.Cached, Retried: r.retried, Failed: len(r.failed), Elapsed: e.now().Sub(start), Stopped: true})
 		return context.Canceled
 	}
 	if len(r.failed) > 0 {
@@ -275,7 +275,9 @@ func (r *jobRun) schedule(ctx context.Context, d sched.Dispatcher, phase string,
 		Result: func(res sched.Result, final bool) {
 			t := tasks[res.Index]
 			if !final {
-				if !res.OK() {
+				// After a stop, tasks that were cut short are not failures:
+				// they run next time.
+				if !res.OK() && ctx.Err() == nil {
 					r.mu.Lock()
 					r.retried++
 					r.mu.Unlock()

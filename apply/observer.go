@@ -101,6 +101,9 @@ type JobFinished struct {
 	// Skipped is set when the job did not run because a job it depends on
 	// failed; Err says which.
 	Skipped bool
+	// Stopped is set when the user stopped the apply before the job ended:
+	// its unfinished tasks run next time. Err is empty then.
+	Stopped bool
 }
 
 // HostChanged: a worker host of a fleet changed state.

@@ -89,6 +89,7 @@ type jsonJobFinished struct {
 	ElapsedSeconds float64 `json:"elapsed_seconds"`
 	Error          string  `json:"error"`
 	Skipped        bool    `json:"skipped"`
+	Stopped        bool    `json:"stopped"`
 }
 
 type jsonHostChanged struct {
@@ -159,7 +160,7 @@ func wire(e apply.Event) any {
 	case apply.TaskFailed:
 		return jsonTaskFailed{header("task_failed", e.Time), e.Job, e.Phase, e.Index, e.Key, e.Attempt, e.ExitCode, e.Signal, e.TimedOut, e.Err, e.StderrTail, e.Worker, e.Final}
 	case apply.JobFinished:
-		return jsonJobFinished{header("job_finished", e.Time), e.Job, e.Tasks, e.Cached, e.Retried, e.Failed, seconds(e.Elapsed), e.Err, e.Skipped}
+		return jsonJobFinished{header("job_finished", e.Time), e.Job, e.Tasks, e.Cached, e.Retried, e.Failed, seconds(e.Elapsed), e.Err, e.Skipped, e.Stopped}
 	case apply.HostChanged:
 		return jsonHostChanged{header("host_changed", e.Time), e.Executor, e.Host, string(e.State), e.Slots, e.Detail}
 	case apply.Stopping:

@@ -240,6 +240,10 @@ func JobDone(f apply.JobFinished) string {
 	if f.Cached > 0 {
 		cached = fmt.Sprintf(" (%d cached)", f.Cached)
 	}
+	if f.Stopped {
+		return fmt.Sprintf("Stopped after %s: %d tasks finished%s, %d failed; the rest run next time",
+			Duration(f.Elapsed), f.Tasks, cached, f.Failed)
+	}
 	if f.Err != "" {
 		return fmt.Sprintf("Failed after %s: %d of %d tasks failed%s, %d retried: %s",
 			Duration(f.Elapsed), f.Failed, f.Tasks, cached, f.Retried, oneLine(f.Err))

@@ -143,7 +143,8 @@ func newServer(opts ServeOptions) (*server, error) {
 	if err := os.MkdirAll(opts.WorkDir, 0o755); err != nil {
 		return fail(fmt.Errorf("worker: work directory: %w", err))
 	}
-	base, err := os.MkdirTemp(opts.WorkDir, "lithops-worker-")
+	sweepWorkDirs(opts.WorkDir)
+	base, err := os.MkdirTemp(opts.WorkDir, fmt.Sprintf("lithops-worker-%d-", os.Getpid()))
 	if err != nil {
 		return fail(fmt.Errorf("worker: work directory: %w", err))
 	}

@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 )
 
 // workDirs hands out task working directories, each one empty with mode
@@ -80,4 +82,23 @@ func empty(dir string) error {
 		}
 	}
 	return nil
+}
+
+// sweepWorkDirs removes the working directories of workers that died
+// without cleaning up (killed with SIGKILL): each is named after its
+// worker's PID, and one whose PID no longer runs is removed. A PID reused
+// since only keeps a directory a little longer.
+func sweepWorkDirs(dir string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, "lithops-worker-*-*"))
+	for _, m := range matches {
+		rest := strings.TrimPrefix(filepath.Base(m), "lithops-worker-")
+		pid, err := strconv.Atoi(rest[:max(0, strings.IndexByte(rest, '-'))])
+		if err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); err == nil || err == syscall.EPERM {
+			continue // alive (perhaps another user's)
+		}
+		os.RemoveAll(m)
+	}
 }
