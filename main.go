@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,6 +16,8 @@ import (
 	"golang.org/x/term"
 
 	"lithops/command"
+	"lithops/objstore"
+	"lithops/partition"
 	"lithops/providers"
 	"lithops/providers/azblob"
 	"lithops/providers/gcs"
@@ -104,14 +107,24 @@ func registry(exe string) *providers.Registry {
 
 // localPool opens the localhost executor's warm pool of worker processes of
 // this binary.
-func localPool(exe string) func(ctx context.Context, processes int, env []string) (providers.OpenExecutorResponse, error) {
-	return func(ctx context.Context, processes int, env []string) (providers.OpenExecutorResponse, error) {
+func localPool(exe string) func(ctx context.Context, req localhost.PoolRequest) (providers.OpenExecutorResponse, error) {
+	return func(ctx context.Context, req localhost.PoolRequest) (providers.OpenExecutorResponse, error) {
 		pool, err := worker.NewPool(ctx, worker.PoolOptions{
 			Binary:    exe,
 			Args:      []string{"worker"},
-			Processes: processes,
-			Env:       append(os.Environ(), env...),
+			Processes: req.Processes,
+			Env:       append(os.Environ(), req.Env...),
 			Version:   command.Version,
+			OpenObject: func(ctx context.Context, storage, key string) (partition.Source, error) {
+				if req.OpenStore == nil {
+					return nil, fmt.Errorf("object input %s: no storage can be opened here", key)
+				}
+				store, err := req.OpenStore(ctx, storage)
+				if err != nil {
+					return nil, err
+				}
+				return objstore.Source(ctx, store, key)
+			},
 		})
 		if err != nil {
 			return providers.OpenExecutorResponse{}, err

@@ -261,7 +261,7 @@ func (s *session) openExecutor(ctx context.Context, addr string, resources map[s
 	} else {
 		return nil, fmt.Errorf("no executor %q is declared", name)
 	}
-	req := providers.OpenExecutorRequest{Name: name, Body: body, Resources: resources}
+	req := providers.OpenExecutorRequest{Name: name, Body: body, Resources: resources, OpenStore: s.openStoreOnly}
 	if storage != "" {
 		st, _, err := s.openStore(ctx, storage)
 		if err != nil {

@@ -516,6 +516,7 @@ func (p *Planner) objectTasks(ctx context.Context, j *hcl.Job, js *hcl.JobSpec, 
 			return fail("Cannot split input", err)
 		}
 		for part, r := range rs {
+			r.Storage = in.Storage
 			items = append(items, hcl.Item{
 				Key: cty.NumberIntVal(int64(len(ranges))),
 				Value: chunkItem(r, part, len(rs), map[string]cty.Value{

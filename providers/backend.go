@@ -87,6 +87,9 @@ type OpenExecutorRequest struct {
 	Storage   objstore.Store
 	// Hosts receives fleet host state changes; may be nil.
 	Hosts func(HostEvent)
+	// OpenStore opens a storage block by name, for the object inputs of
+	// jobs on this executor (whatever storage they name).
+	OpenStore func(ctx context.Context, name string) (objstore.Store, error)
 }
 
 // HostEvent is a fleet host's change of state: "connecting", "ready", "lost",

@@ -46,7 +46,9 @@ type Input struct {
 // so that the chunks of one source, concatenated, equal the source.
 type Range struct {
 	// Path is a local path (File) or an object key (Object).
-	Path    string
+	Path string
+	// Storage names the storage block an Object range is read from.
+	Storage string
 	Offset  int64
 	Length  int64
 	Size    int64

@@ -27,10 +27,10 @@ type ClientOptions struct {
 	// paths and the worker reads them itself. Otherwise the client sends
 	// their bytes over the stream.
 	SharedFS bool
-	// OpenObject opens an object of the job's storage, for tasks whose
-	// input is an Object range; its chunk is streamed to the worker. Nil
-	// makes such tasks fail.
-	OpenObject func(ctx context.Context, key string) (partition.Source, error)
+	// OpenObject opens an object of a storage (by the storage block's
+	// name), for tasks whose input is an Object range; its chunk is
+	// streamed to the worker. Nil makes such tasks fail.
+	OpenObject func(ctx context.Context, storage, key string) (partition.Source, error)
 	// SpillDir receives stdouts larger than the invocation's InlineLimit;
 	// empty means os.TempDir().
 	SpillDir string
@@ -535,7 +535,7 @@ func (c *Client) stdin(ctx context.Context, in *sched.Input, m *runMsg) (io.Read
 		if c.opts.OpenObject == nil {
 			return nil, fmt.Errorf("stdin: object %q: this executor has no storage to read it from", in.Object.Path)
 		}
-		src, err := c.opts.OpenObject(ctx, in.Object.Path)
+		src, err := c.opts.OpenObject(ctx, in.Object.Storage, in.Object.Path)
 		if err != nil {
 			return nil, fmt.Errorf("stdin: object %q: %w", in.Object.Path, err)
 		}

@@ -41,7 +41,7 @@ type PoolOptions struct {
 	SpillDir   string
 	Grace      time.Duration
 	Version    string
-	OpenObject func(ctx context.Context, key string) (partition.Source, error)
+	OpenObject func(ctx context.Context, storage, key string) (partition.Source, error)
 	// Logf receives the workers' own messages and restarts; nil discards
 	// them.
 	Logf func(format string, args ...any)

@@ -94,7 +94,7 @@ func TestStdinReachesTheTask(t *testing.T) {
 	for _, shared := range []bool{true, false} {
 		w := startWorker(t, ServeOptions{}, ClientOptions{
 			SharedFS:   shared,
-			OpenObject: func(context.Context, string) (partition.Source, error) { return object, nil },
+			OpenObject: func(context.Context, string, string) (partition.Source, error) { return object, nil },
 		})
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s shared=%v", tt.name, shared), func(t *testing.T) {

@@ -8,15 +8,25 @@ import (
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
+	"lithops/objstore"
 	"lithops/providers"
 )
 
 // Executor is the localhost executor backend: a warm pool of worker
 // processes of this binary on this machine. It needs no resources.
 type Executor struct {
-	// Open makes the pool; main passes the worker package's constructor so
-	// this package needs no process handling of its own.
-	OpenPool func(ctx context.Context, processes int, env []string) (providers.OpenExecutorResponse, error)
+	// OpenPool makes the pool; main passes the worker package's
+	// constructor so this package needs no process handling of its own.
+	OpenPool func(ctx context.Context, req PoolRequest) (providers.OpenExecutorResponse, error)
+}
+
+// PoolRequest says what pool to open.
+type PoolRequest struct {
+	Processes int
+	// Env is added to the workers' environment.
+	Env []string
+	// OpenStore opens the storages that object inputs name.
+	OpenStore func(ctx context.Context, name string) (objstore.Store, error)
 }
 
 var _ providers.ExecutorBackend = (*Executor)(nil)
@@ -80,5 +90,5 @@ func (e *Executor) Open(ctx context.Context, req providers.OpenExecutorRequest) 
 	if e.OpenPool == nil {
 		return providers.OpenExecutorResponse{}, fmt.Errorf("executor.%s: this build has no localhost worker pool", req.Name)
 	}
-	return e.OpenPool(ctx, Processes(req.Body), env)
+	return e.OpenPool(ctx, PoolRequest{Processes: Processes(req.Body), Env: env, OpenStore: req.OpenStore})
 }
