@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/zclconf/go-cty/cty"
@@ -163,7 +164,7 @@ func (e *Engine) change(ctx context.Context, rc *plan.ResourceChange) error {
 		return nil
 	}
 	create := func() error {
-		resp, err := r.Create(ctx, providers.CreateRequest{Addr: rc.Addr, Planned: unmark(rc.After)})
+		resp, err := r.Create(ctx, providers.CreateRequest{Addr: rc.Addr, Planned: unmark(rc.After), Uses: e.usedValues(rc)})
 		if err != nil {
 			// What was created half-way is recorded, tainted, so the next
 			// plan replaces it and nothing leaks.
@@ -184,7 +185,7 @@ func (e *Engine) change(ctx context.Context, rc *plan.ResourceChange) error {
 		if !ok {
 			return fmt.Errorf("update %s: its type %s cannot be updated in place", rc.Addr, rc.Type)
 		}
-		resp, err := u.Update(ctx, providers.UpdateRequest{Addr: rc.Addr, Prior: unmark(rc.Before), Planned: unmark(rc.After)})
+		resp, err := u.Update(ctx, providers.UpdateRequest{Addr: rc.Addr, Prior: unmark(rc.Before), Planned: unmark(rc.After), Uses: e.usedValues(rc)})
 		if err != nil {
 			if resp.State != cty.NilVal && !resp.State.IsNull() {
 				record(resp.State, state.StatusTainted)
@@ -213,6 +214,23 @@ func (e *Engine) change(ctx context.Context, rc *plan.ResourceChange) error {
 		return e.Journal.DeleteResource(rc.Addr)
 	}
 	return nil
+}
+
+// usedValues is the current state of the resources rc uses, by name within
+// its block; apply runs rc only after they succeeded.
+func (e *Engine) usedValues(rc *plan.ResourceChange) map[string]cty.Value {
+	if len(rc.Uses) == 0 {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]cty.Value, len(rc.Uses))
+	for _, addr := range rc.Uses {
+		if r, ok := e.current[addr]; ok {
+			out[strings.TrimPrefix(strings.TrimPrefix(addr, rc.Block), ".")] = unmark(r.value)
+		}
+	}
+	return out
 }
 
 func unmark(v cty.Value) cty.Value {

@@ -78,8 +78,13 @@ type ResourceChange struct {
 	Drift bool
 	// DependsOn are addresses of resources that must exist first.
 	DependsOn []string
-	Schema    providers.Schema
-	Estimate  *providers.EstimateResponse
+	// Uses are the addresses among DependsOn whose state Create and Update
+	// receive (providers.DesiredResource.Uses); creating or replacing one
+	// replaces this resource.
+	Uses []string
+
+	Schema   providers.Schema
+	Estimate *providers.EstimateResponse
 
 	// Resource is the provider that carries the change out.
 	Resource providers.Resource `json:"-"`

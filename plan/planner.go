@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -161,6 +162,7 @@ type desired struct {
 	res            providers.Resource
 	config         cty.Value
 	deps           []string
+	uses           []string
 	preventDestroy bool
 }
 
@@ -182,6 +184,12 @@ func (p *Planner) desiredResources(ctx context.Context) ([]desired, hcl2.Diagnos
 			d := desired{addr: addr, block: block, res: r.Resource, config: r.Config, preventDestroy: prevent}
 			for _, dep := range r.DependsOn {
 				d.deps = append(d.deps, block+"."+dep)
+			}
+			for _, u := range r.Uses {
+				d.uses = append(d.uses, block+"."+u)
+				if !slices.Contains(d.deps, block+"."+u) {
+					d.deps = append(d.deps, block+"."+u)
+				}
 			}
 			d.deps = append(d.deps, blockDeps...)
 			out = append(out, d)
@@ -215,7 +223,7 @@ func (p *Planner) desiredResources(ctx context.Context) ([]desired, hcl2.Diagnos
 		diags = append(diags, hcl.Problems(b.Validate(body), e.Body, b.Spec(), e.DeclRange)...)
 		runtimes, more := p.runtimesOf(name)
 		diags = append(diags, more...)
-		resp, err := b.Resources(ctx, providers.ExecutorResourcesRequest{Name: name, Body: body, Runtimes: runtimes, WorkerDigest: p.WorkerDigest})
+		resp, err := b.Resources(ctx, providers.ExecutorResourcesRequest{Name: name, Body: body, Runtimes: runtimes, WorkerDigest: p.WorkerDigest, Dir: cfg.Dir})
 		if err != nil {
 			diags = append(diags, &hcl2.Diagnostic{Severity: hcl2.DiagError, Summary: "Cannot plan executor", Detail: fmt.Sprintf("%s: %s", e.Addr(), err), Subject: e.DeclRange.Ptr()})
 			continue
@@ -378,7 +386,7 @@ func (p *Planner) diffResources(ctx context.Context, want []desired, opts Option
 			}
 		}
 		if inConfig {
-			rc.DependsOn = d.deps
+			rc.DependsOn, rc.Uses = d.deps, d.uses
 		}
 		if (rc.Action == Delete || rc.Action == Replace) && !rc.Drift && (d.preventDestroy || p.preventDestroy(rec.Block)) {
 			diags = append(diags, &hcl2.Diagnostic{
@@ -399,9 +407,10 @@ func (p *Planner) diffResources(ctx context.Context, want []desired, opts Option
 		changes = append(changes, &ResourceChange{
 			Addr: d.addr, Block: d.block, Type: d.res.Type(), Action: Create,
 			Before: cty.NullVal(schema.ObjectType()), After: plannedNew(d.config, schema),
-			Schema: schema, Resource: d.res, DependsOn: d.deps,
+			Schema: schema, Resource: d.res, DependsOn: d.deps, Uses: d.uses,
 		})
 	}
+	changes = replaceUsers(orderChanges(changes), byAddr)
 	for _, rc := range changes {
 		if est, ok := rc.Resource.(providers.Estimator); ok && rc.Action != Delete {
 			if resp, err := est.Estimate(ctx, providers.EstimateRequest{Addr: rc.Addr, Planned: rc.After}); err == nil && (resp.Hourly > 0 || resp.Basis != "") {
@@ -498,6 +507,33 @@ func (p *Planner) diffOne(prior, config cty.Value, schema providers.Schema, res 
 		return plannedNew(config, schema), Replace, forces
 	}
 	return afterVal, Update, nil
+}
+
+// replaceUsers replaces every recorded resource that uses one the plan
+// creates or replaces: what it was made from will be new. changes must be
+// in dependency order, so that replacements cascade (a key pair, the
+// instances made with it, the bootstraps on them).
+func replaceUsers(changes []*ResourceChange, want map[string]desired) []*ResourceChange {
+	renewed := map[string]bool{}
+	for _, rc := range changes {
+		if rc.Action == Create || rc.Action == Replace {
+			renewed[rc.Addr] = true
+		}
+		if rc.Action != NoOp && rc.Action != Update {
+			continue
+		}
+		for _, u := range rc.Uses {
+			if !renewed[u] {
+				continue
+			}
+			rc.Action, rc.After = Replace, plannedNew(want[rc.Addr].config, rc.Schema)
+			rc.ReplacePaths = nil
+			rc.Reason = "it uses " + u + ", which will be created anew"
+			renewed[rc.Addr] = true
+			break
+		}
+	}
+	return changes
 }
 
 // filterTargets keeps the changes of targeted blocks or addresses, plus the

@@ -54,6 +54,13 @@ type DesiredResource struct {
 	// DependsOn names other resources of the same block (by Name) that must
 	// exist first.
 	DependsOn []string
+	// Uses names other resources of the same block (by Name) that this one
+	// is made from: an instance uses its key pair, a worker bootstrap the
+	// instance it runs on. They are dependencies too. Create and Update get
+	// their current state (CreateRequest.Uses), and when a plan creates or
+	// replaces one of them, it replaces this resource as well, since what it
+	// was made from is gone.
+	Uses []string
 }
 
 // Runtime is a runtime block as executors see it, already evaluated.
@@ -71,6 +78,9 @@ type ExecutorResourcesRequest struct {
 	Runtimes []Runtime // the runtimes the executor's jobs use
 	// WorkerDigest identifies the worker binary ("sha256:…").
 	WorkerDigest string
+	// Dir is the configuration directory (absolute), for backends that keep
+	// local files beside it (a fleet's private SSH key under .lithops/).
+	Dir string
 }
 
 // ExecutorResourcesResponse lists them.

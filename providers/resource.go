@@ -83,6 +83,9 @@ type ReadResponse struct {
 type CreateRequest struct {
 	Addr    string
 	Planned cty.Value
+	// Uses holds the current state of the resources the desired resource
+	// names in Uses, by Name within its block.
+	Uses map[string]cty.Value
 }
 
 // CreateResponse carries the new state: every attribute known.
@@ -95,6 +98,8 @@ type UpdateRequest struct {
 	Addr    string
 	Prior   cty.Value
 	Planned cty.Value
+	// Uses is as in CreateRequest.
+	Uses map[string]cty.Value
 }
 
 // UpdateResponse carries the new state.
