@@ -8,6 +8,16 @@
 #   hosts.sh local DIR [OWNER_PID]  one sshd on 127.0.0.1:<free port>
 #   hosts.sh down DIR               tear down what up/local made (idempotent)
 #   hosts.sh kill-sshd DIR I        kill host I's sshd and everything it runs
+#   hosts.sh boot DIR I HOSTKEY AUTHKEYS [LOGIN [INIT]]
+#                                   boot host I anew, as a cloud instance's
+#                                   first boot does: everything it ran is
+#                                   killed, HOSTKEY (a private ed25519 key) is
+#                                   its host key, AUTHKEYS its authorized_keys,
+#                                   LOGIN another name of its user (the
+#                                   image's login, e.g. ubuntu), and INIT (an
+#                                   executable) runs as root in the host's
+#                                   namespaces once sshd is up, its output in
+#                                   DIR/hI/init.log
 #   hosts.sh cut DIR I              take host I's link down (a lost VM)
 #   hosts.sh slow DIR I RATE        shape traffic to host I to RATE ("4mbit")
 #   hosts.sh restore DIR I          bring its link back up, at full speed
@@ -368,6 +378,54 @@ cmd_kill_sshd() {
 	fi
 }
 
+# wait_pidfile DIR I: host I's sshd wrote its pid file.
+wait_pidfile() {
+	local j
+	for j in $(seq 100); do
+		sshd_alive "$1/h$2/sshd.pid" && return 0
+		sleep 0.05
+	done
+	die "sshd of host $2 wrote no pid file: $(tail -n 5 "$1/h$2/sshd.log" 2>/dev/null)"
+}
+
+cmd_boot() {
+	local dir=$1 i=$2 key=$3 auth=$4 login=${5:-} init=${6:-} h ns user allow uid gid home shell
+	host_index "$dir" "$i"
+	[[ $MODE == netns ]] || die "boot needs a namespace fleet (up), not $MODE"
+	h=$dir/h$i
+	ns=${NAME}h$i
+	user=${NAME}h$i
+	# A machine booting anew: nothing of its last life runs on.
+	# shellcheck disable=SC2046
+	kill_wait $(ip netns pids "$ns")
+	install -m 600 "$key" "$h/ssh_host_ed25519_key"
+	ssh-keygen -y -f "$h/ssh_host_ed25519_key" >"$h/ssh_host_ed25519_key.pub"
+	install -m 644 "$auth" "$h/authorized_keys"
+	# LOGIN is the host user under another name, in a passwd file that only
+	# the host's mount namespace sees: hosts share this machine's users, so
+	# each host's "ubuntu" is its own user, with its own uid and home.
+	allow=$user
+	if [[ -n $login && $login != "$user" ]]; then
+		IFS=: read -r _ _ uid gid _ home shell < <(getent passwd "$user")
+		{
+			grep -v "^$login:" /etc/passwd
+			echo "$login:*:$uid:$gid:$user:$home:$shell"
+		} >"$h/passwd"
+		allow="$user $login"
+	else
+		cp /etc/passwd "$h/passwd"
+	fi
+	sed -i "s/^AllowUsers .*/AllowUsers $allow/" "$h/sshd_config"
+	rm -f "$h/sshd.pid"
+	: >"$h/init.log"
+	ip netns exec "$ns" unshare --uts --mount sh -c '
+		mount --bind "$5" /etc/passwd && hostname "$1" && "$2" -f "$3" -E "$4" || exit 1
+		if [ -n "$6" ]; then setsid "$6" >>"$7" 2>&1 </dev/null & fi' \
+		sh "${NAME}-h$i" "$SSHD" "$h/sshd_config" "$h/sshd.log" "$h/passwd" "$init" "$h/init.log" 9>&- ||
+		die "sshd of host $i did not start: $(tail -n 5 "$h/sshd.log" 2>/dev/null)"
+	wait_pidfile "$dir" "$i"
+}
+
 cmd_link() {
 	host_index "$1" "$2"
 	[[ $MODE == netns ]] || die "cut/slow/restore need a namespace fleet (up), not $MODE"
@@ -409,6 +467,10 @@ kill-sshd)
 	[[ $# -eq 2 ]] || die "usage: hosts.sh kill-sshd DIR I"
 	cmd_kill_sshd "$(realpath -m "$1")" "$2"
 	;;
+boot)
+	[[ $# -ge 4 && $# -le 6 ]] || die "usage: hosts.sh boot DIR I HOSTKEY AUTHKEYS [LOGIN [INIT]]"
+	cmd_boot "$(realpath -m "$1")" "$2" "$(realpath "$3")" "$(realpath "$4")" "${5:-}" "${6:+$(realpath "$6")}"
+	;;
 cut) cmd_link "$(realpath -m "$1")" "$2" down ;;
 slow)
 	[[ $# -eq 3 && $3 =~ ^[0-9]+[kmg]?bit$ ]] || die "usage: hosts.sh slow DIR I RATE (e.g. 4mbit)"
@@ -419,5 +481,5 @@ gc)
 	lock
 	gc_locked
 	;;
-*) die "usage: hosts.sh up|local|down|kill-sshd|cut|restore|gc ..." ;;
+*) die "usage: hosts.sh up|local|down|kill-sshd|boot|cut|slow|restore|gc ..." ;;
 esac

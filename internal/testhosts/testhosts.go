@@ -213,3 +213,57 @@ func (f *Fleet) RestoreLink(i int) {
 	f.tb.Helper()
 	f.do("restore", f.Dir, strconv.Itoa(i+1))
 }
+
+// Boot is what a cloud instance's first boot sets up on a host.
+type Boot struct {
+	// HostKey is the host's ed25519 private key in OpenSSH PEM form: the
+	// key a fleet backend generated and put in the instance's user data.
+	HostKey string
+	// AuthorizedKeys is the login's authorized_keys file: the key pair's
+	// public key.
+	AuthorizedKeys string
+	// Login is another name for the host's user, e.g. the image's
+	// "ubuntu"; empty keeps only the host's own name.
+	Login string
+	// Init, when set, is a program run as root in the host's namespaces
+	// once sshd is up (cloud-init's runcmd); its output goes to
+	// Dir/hI/init.log. Halt and the fleet's teardown stop it.
+	Init string
+}
+
+// Boot boots host i (0-based) anew with b: everything the host ran is
+// killed, and its sshd starts again with b's host key, authorized keys and
+// login. Unlike the other methods it returns its error rather than failing
+// the test, so that it can run outside the test's goroutine (a fake cloud
+// booting an instance).
+func (f *Fleet) Boot(i int, b Boot) error {
+	dir, err := os.MkdirTemp(f.Dir, "boot-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	key, auth := filepath.Join(dir, "host_key"), filepath.Join(dir, "authorized_keys")
+	if err := os.WriteFile(key, []byte(b.HostKey), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(auth, []byte(b.AuthorizedKeys), 0o644); err != nil {
+		return err
+	}
+	args := []string{"boot", f.Dir, strconv.Itoa(i + 1), key, auth, b.Login}
+	if b.Init != "" {
+		args = append(args, b.Init)
+	}
+	if out, err := f.run(args...); err != nil {
+		return fmt.Errorf("%w\n%s", err, out)
+	}
+	return nil
+}
+
+// Halt stops host i (0-based) as a machine that powers off: its sshd and
+// everything it ran are killed. Like Boot, it returns its error.
+func (f *Fleet) Halt(i int) error {
+	if out, err := f.run("kill-sshd", f.Dir, strconv.Itoa(i+1)); err != nil {
+		return fmt.Errorf("%w\n%s", err, out)
+	}
+	return nil
+}
