@@ -1,0 +1,161 @@
+package awsec2
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/zclconf/go-cty/cty"
+
+	"lithops/providers"
+)
+
+// Backend is the `aws_ec2` executor backend: a fleet of EC2 instances that
+// lithops creates, bootstraps and dispatches to over SSH.
+//
+//	executor "fleet" {
+//	  backend        = "aws_ec2"
+//	  region         = "eu-west-1"
+//	  instance_type  = "c7i.large"
+//	  count          = 4
+//	  spot           = true
+//	  spot_fallback  = true          # on-demand when spot capacity is missing
+//	  ssh_cidrs      = ["203.0.113.7/32"]
+//	  idle_shutdown  = "15m"
+//	  # ami, subnet_id, security_group_id, ssh_user, endpoint, profile,
+//	  # worker_processes, env, worker_binaries
+//	}
+//
+// main fills the fields; the package reads no environment itself (the AWS
+// SDK reads its credential chain).
+type Backend struct {
+	// HTTPClient, when set, carries every EC2 request (tests).
+	HTTPClient *http.Client
+	// Timing overrides the default waits (tests shorten them).
+	Timing Timing
+
+	clients clients
+}
+
+// Timing holds how long the backend waits for EC2 and for SSH, and how
+// often it looks; zero fields take the defaults.
+type Timing struct {
+	// Poll is the interval between looks (5s).
+	Poll time.Duration
+	// Running bounds the wait for a launched instance to run (10m).
+	Running time.Duration
+	// SSH bounds the wait for a running instance to let lithops log in
+	// (5m); SSHAttempt bounds one attempt (15s).
+	SSH, SSHAttempt time.Duration
+	// Termination bounds the wait for a terminated instance to be gone
+	// (10m).
+	Termination time.Duration
+	// GroupDelete bounds the retries of a security group deletion that EC2
+	// refuses while instances that used it shut down (5m).
+	GroupDelete time.Duration
+}
+
+func (b *Backend) timing() Timing {
+	t := b.Timing
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	def(&t.Poll, 5*time.Second)
+	def(&t.Running, 10*time.Minute)
+	def(&t.SSH, 5*time.Minute)
+	def(&t.SSHAttempt, 15*time.Second)
+	def(&t.Termination, 10*time.Minute)
+	def(&t.GroupDelete, 5*time.Minute)
+	return t
+}
+
+var _ providers.BodyDescriber = (*Backend)(nil)
+
+// Name implements providers.ExecutorBackend.
+func (*Backend) Name() string { return "aws_ec2" }
+
+// Spec implements providers.ExecutorBackend.
+func (*Backend) Spec() hcldec.Spec { return spec() }
+
+// BodySchema implements providers.BodyDescriber.
+func (*Backend) BodySchema() providers.Schema { return bodySchema }
+
+// Validate implements providers.ExecutorBackend.
+func (*Backend) Validate(body cty.Value) []providers.Problem {
+	_, ps := decode(body)
+	return ps
+}
+
+// KeyPairResource, SecurityGroupResource and InstanceResource are the
+// resource types for the registry: they read and delete recorded
+// resources whose block left the configuration, with the SDK's default
+// credentials.
+func (b *Backend) KeyPairResource() providers.Resource       { return &keyPair{b: b} }
+func (b *Backend) SecurityGroupResource() providers.Resource { return &securityGroup{b: b} }
+func (b *Backend) InstanceResource() providers.Resource      { return &instance{b: b} }
+
+// instanceName is instance i's name within the executor block.
+func instanceName(i int) string { return "instance[" + strconv.Itoa(i) + "]" }
+
+// Resources implements providers.ExecutorBackend: the key pair, the
+// security group (unless security_group_id names one), and per instance
+// the instance and the worker bootstrap on it.
+func (b *Backend) Resources(ctx context.Context, req providers.ExecutorResourcesRequest) (providers.ExecutorResourcesResponse, error) {
+	s, ps := decode(req.Body)
+	if len(ps) > 0 {
+		return providers.ExecutorResourcesResponse{}, fmt.Errorf("%s: %s", ps[0].Summary, ps[0].Detail)
+	}
+	if req.Dir == "" {
+		return providers.ExecutorResourcesResponse{}, errors.New("the configuration directory is not known")
+	}
+	common := func(schema providers.Schema, set map[string]cty.Value) cty.Value {
+		a := attrs{"region": cty.StringVal(s.region), "endpoint": optString(s.endpoint), "executor": cty.StringVal(req.Name)}
+		for k, v := range set {
+			a[k] = v
+		}
+		return a.object(schema.ObjectType().AttributeTypes())
+	}
+	out := []providers.DesiredResource{{
+		Name:     "key_pair",
+		Resource: &keyPair{b: b, dir: req.Dir, profile: s.profile},
+		Config:   common(keyPairSchema, nil),
+	}}
+	uses := []string{"key_pair"}
+	if s.groupID == "" {
+		cidrs := append([]string(nil), s.sshCIDRs...)
+		sort.Strings(cidrs)
+		out = append(out, providers.DesiredResource{
+			Name:     "security_group",
+			Resource: &securityGroup{b: b, profile: s.profile},
+			Config:   common(securityGroupSchema, map[string]cty.Value{"subnet_id": optString(s.subnetID), "ssh_cidrs": stringList(cidrs)}),
+		})
+		uses = append(uses, "security_group")
+	}
+	inst := &instance{b: b, profile: s.profile}
+	for i := range s.count {
+		out = append(out, providers.DesiredResource{
+			Name:     instanceName(i),
+			Resource: inst,
+			Uses:     uses,
+			Config: common(instanceSchema, map[string]cty.Value{
+				"index":             cty.NumberIntVal(int64(i)),
+				"instance_type":     cty.StringVal(s.instanceType),
+				"ami":               optString(s.ami),
+				"spot":              cty.BoolVal(s.spot),
+				"spot_fallback":     cty.BoolVal(s.fallback),
+				"subnet_id":         optString(s.subnetID),
+				"security_group_id": optString(s.groupID),
+				"ssh_user":          cty.StringVal(s.sshUser),
+				"idle_shutdown":     cty.StringVal(s.idle.String()),
+			}),
+		})
+	}
+	return providers.ExecutorResourcesResponse{Resources: out}, nil
+}

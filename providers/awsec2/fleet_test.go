@@ -1,0 +1,479 @@
+package awsec2_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
+
+	"lithops/apply"
+	"lithops/hcl"
+	"lithops/internal/fakeec2"
+	"lithops/internal/testhosts"
+	"lithops/plan"
+	"lithops/providers"
+	"lithops/providers/awsec2"
+	"lithops/providers/awsec2/ec2test"
+	"lithops/sched"
+	"lithops/state"
+)
+
+// These tests drive fleets through the real plan and apply engine and the
+// real AWS SDK client, against internal/fakeec2, whose instances boot real
+// sshd hosts in network namespaces (internal/testhosts via ec2test) with
+// the host key from their user data. They skip where such hosts cannot run
+// (root, sshd, iproute2), unless LITHOPS_REQUIRE_SSH_HOSTS=1.
+
+// resourcesOnly is the aws_ec2 backend for tests that run no job.
+type resourcesOnly struct{ *awsec2.Backend }
+
+func (resourcesOnly) Open(context.Context, providers.OpenExecutorRequest) (providers.OpenExecutorResponse, error) {
+	return providers.OpenExecutorResponse{}, errors.New("this test runs no job")
+}
+
+// cloud is a fake EC2 whose instances are test hosts, and a backend
+// pointed at it.
+type cloud struct {
+	t       *testing.T
+	srv     *fakeec2.Server
+	hosts   *ec2test.Hosts
+	backend *awsec2.Backend
+	reg     *providers.Registry
+}
+
+// fastTiming looks often and waits little: the fake and the test hosts
+// answer at once.
+var fastTiming = awsec2.Timing{
+	Poll: 20 * time.Millisecond, Running: 30 * time.Second, SSH: 30 * time.Second, SSHAttempt: 5 * time.Second,
+	Termination: 30 * time.Second, GroupDelete: 10 * time.Second,
+}
+
+func newCloud(t *testing.T, hosts int, opts fakeec2.Options, watchdog bool) *cloud {
+	t.Helper()
+	fleet := testhosts.Start(t, hosts)
+	h := ec2test.New(fleet, t.TempDir())
+	h.Watchdog = watchdog
+	opts.Host, opts.Addresses = h, ec2test.Addresses(fleet)
+	srv := fakeec2.New(opts)
+	h.Server = srv
+	t.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			t.Errorf("fake EC2: %v", err)
+		}
+		if err := h.Err(); err != nil {
+			t.Errorf("test hosts: %v", err)
+		}
+	})
+	// The SDK's credential chain reads these; nothing reaches AWS.
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	b := &awsec2.Backend{HTTPClient: srv.HTTPClient(), Timing: fastTiming}
+	return &cloud{t: t, srv: srv, hosts: h, backend: b, reg: &providers.Registry{
+		Executors: map[string]providers.ExecutorBackend{"aws_ec2": resourcesOnly{b}},
+		Resources: map[string]providers.Resource{
+			awsec2.KeyPairType:       b.KeyPairResource(),
+			awsec2.SecurityGroupType: b.SecurityGroupResource(),
+			awsec2.InstanceType:      b.InstanceResource(),
+		},
+	}}
+}
+
+// project is a configuration directory and its state.
+type project struct {
+	c   *cloud
+	dir string
+}
+
+func (c *cloud) project(config string) *project {
+	p := &project{c: c, dir: c.t.TempDir()}
+	p.write(config)
+	return p
+}
+
+func (p *project) write(config string) {
+	p.c.t.Helper()
+	config = strings.ReplaceAll(config, "ENDPOINT", p.c.srv.URL())
+	if err := os.WriteFile(filepath.Join(p.dir, "main.hcl"), []byte(config), 0o644); err != nil {
+		p.c.t.Fatal(err)
+	}
+}
+
+func (p *project) statePath() string { return filepath.Join(p.dir, "lithops.state") }
+
+// plan plans with refresh, as `lithops plan` does.
+func (p *project) plan(opts plan.Options) (*plan.Plan, *plan.Planner) {
+	t := p.c.t
+	t.Helper()
+	cfg, diags := hcl.Load(hcl.LoadOptions{Dir: p.dir, Registry: p.c.reg})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if d := cfg.Validate(p.c.reg); d.HasErrors() {
+		t.Fatal(d)
+	}
+	st, _, err := state.Recover(p.statePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := plan.NewPlanner(cfg, p.c.reg, st)
+	opts.Refresh = true
+	pp, diags := pl.Plan(context.Background(), opts)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return pp, pl
+}
+
+// apply plans and applies with parallelism par, as `lithops apply` does.
+func (p *project) apply(opts plan.Options, par int) error {
+	t := p.c.t
+	t.Helper()
+	pp, pl := p.plan(opts)
+	st, _, err := state.Recover(p.statePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := state.OpenJournal(p.statePath(), st, state.JournalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl.State = st
+	eng := &apply.Engine{Planner: pl, Journal: j, Parallelism: par,
+		OpenExecutor: func(context.Context, string, map[string]cty.Value) (sched.Dispatcher, error) {
+			return nil, errors.New("this test runs no job")
+		},
+	}
+	_, applyErr := eng.Apply(context.Background(), pp)
+	if _, err := j.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return applyErr
+}
+
+// actions renders a plan's resource changes: address → action (reason).
+func actions(pp *plan.Plan) map[string]string {
+	out := map[string]string{}
+	for _, rc := range pp.Resources {
+		s := rc.Action.String()
+		if rc.Reason != "" {
+			s += " (" + rc.Reason + ")"
+		}
+		out[rc.Addr] = s
+	}
+	return out
+}
+
+func (p *project) state() *state.State {
+	st, err := state.Read(p.statePath())
+	if err != nil {
+		p.c.t.Fatal(err)
+	}
+	return st
+}
+
+// attr is a recorded resource's attribute.
+func (p *project) attr(addr, name string) string {
+	p.c.t.Helper()
+	r, ok := p.state().Resources[addr]
+	if !ok {
+		p.c.t.Fatalf("%s is not in the state", addr)
+	}
+	v, err := plan.DecodeAttrs(r.Attributes, p.c.reg.Resources[r.Type].Schema())
+	if err != nil {
+		p.c.t.Fatal(err)
+	}
+	a := v.GetAttr(name)
+	if a.IsNull() {
+		return ""
+	}
+	if a.Type() == cty.String {
+		return a.AsString()
+	}
+	return a.GoString()
+}
+
+func (p *project) addrs() []string {
+	var out []string
+	for a := range p.state().Resources {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// kinds summarises what the fake holds: kind → count (instances by state).
+func (c *cloud) kinds() map[string]int {
+	out := map[string]int{}
+	for _, r := range c.srv.Resources() {
+		k := r.Kind
+		if r.State != "" {
+			k += " " + string(r.State)
+		}
+		out[k]++
+	}
+	return out
+}
+
+const fleetConfig = `
+executor "fleet" {
+  backend       = "aws_ec2"
+  region        = "us-east-1"
+  instance_type = "t3.micro"
+  count         = COUNT
+  ssh_cidrs     = ["10.231.0.0/16", "203.0.113.7/32"]
+  endpoint      = "ENDPOINT"
+}
+`
+
+func withCount(n int) string { return strings.Replace(fleetConfig, "COUNT", fmt.Sprint(n), 1) }
+
+// A fleet's whole life: plan shows what will be created with an hourly
+// estimate; apply creates the key pair (private key local, mode 0600, never
+// in state), the security group (port 22 from ssh_cidrs only) and the
+// instances (Ubuntu LTS image looked up, terminate on shutdown, host key
+// injected and verified); nothing changes on a second plan; count scales
+// up and down; destroy leaves nothing in EC2 and nothing local, and a
+// second destroy is harmless.
+func TestFleetLifecycle(t *testing.T) {
+	c := newCloud(t, 3, fakeec2.Options{StaleDescribes: 2}, false)
+	p := c.project(withCount(2))
+
+	pp, _ := p.plan(plan.Options{})
+	want := map[string]string{
+		"executor.fleet.key_pair":       "create",
+		"executor.fleet.security_group": "create",
+		"executor.fleet.instance[0]":    "create",
+		"executor.fleet.instance[1]":    "create",
+	}
+	if diff := cmp.Diff(want, actions(pp)); diff != "" {
+		t.Fatalf("wrong first plan (-want +got):\n%s", diff)
+	}
+	for _, rc := range pp.Resources {
+		if rc.Type != awsec2.InstanceType {
+			if rc.Estimate != nil {
+				t.Errorf("%s has a cost estimate: %+v", rc.Addr, rc.Estimate)
+			}
+			continue
+		}
+		want := &providers.EstimateResponse{Hourly: 0.0104, Basis: "t3.micro on-demand Linux in us-east-1, list price of 2025-06-01"}
+		if diff := cmp.Diff(want, rc.Estimate); diff != "" {
+			t.Errorf("wrong estimate for %s (-want +got):\n%s", rc.Addr, diff)
+		}
+	}
+
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"instance running": 2, "key-pair": 1, "security-group": 1}, c.kinds()); diff != "" {
+		t.Errorf("wrong resources in EC2 (-want +got):\n%s", diff)
+	}
+
+	// The private key: local, 0600, in .lithops/aws_ec2, not in state.
+	keyFile := p.attr("executor.fleet.key_pair", "private_key_file")
+	if filepath.Dir(keyFile) != filepath.Join(p.dir, awsec2.KeyDir) {
+		t.Errorf("private key at %s, want it in %s", keyFile, filepath.Join(p.dir, awsec2.KeyDir))
+	}
+	if fi, err := os.Stat(keyFile); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("private key file: %v, mode %v; want mode 0600", err, fi.Mode())
+	}
+	raw, err := os.ReadFile(p.statePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "PRIVATE KEY") {
+		t.Error("the state holds a private key")
+	}
+	if fp := p.attr("executor.fleet.key_pair", "fingerprint"); fp == "" {
+		t.Error("the key pair's fingerprint is not recorded")
+	}
+
+	// The group lets ssh_cidrs, and only them, reach port 22.
+	var ingress []string
+	for _, call := range c.srv.Calls() {
+		if call.Action == "AuthorizeSecurityGroupIngress" && call.Code == "" {
+			for k, v := range call.Params {
+				if strings.Contains(k, "IpRanges") && strings.HasSuffix(k, "CidrIp") || strings.HasSuffix(k, "FromPort") || strings.HasSuffix(k, "ToPort") || strings.HasSuffix(k, "IpProtocol") {
+					ingress = append(ingress, k[strings.LastIndex(k, ".")+1:]+"="+v[0])
+				}
+			}
+		}
+	}
+	sort.Strings(ingress)
+	if diff := cmp.Diff([]string{"CidrIp=10.231.0.0/16", "CidrIp=203.0.113.7/32", "FromPort=22", "IpProtocol=tcp", "ToPort=22"}, ingress); diff != "" {
+		t.Errorf("wrong ingress rules (-want +got):\n%s", diff)
+	}
+
+	// Instances: the newest Ubuntu LTS image, terminate on shutdown, the
+	// host key recorded is the one the host presented (Create verified it).
+	for _, inst := range c.srv.Instances() {
+		addr := "executor.fleet.instance[" + inst.Tags[awsec2.TagIndex] + "]"
+		if got := p.attr(addr, "instance_id"); got != inst.ID {
+			t.Errorf("%s records %s, EC2 launched %s", addr, got, inst.ID)
+		}
+		if inst.ShutdownBehavior != "terminate" {
+			t.Errorf("%s shuts down to %q, want terminate", inst.ID, inst.ShutdownBehavior)
+		}
+		if got := p.attr(addr, "image_name"); got != "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-20251001" {
+			t.Errorf("%s runs %s, want the newest Ubuntu 24.04 amd64 image", addr, got)
+		}
+		if p.attr(addr, "ami") != inst.ImageID || inst.KeyName != p.attr("executor.fleet.key_pair", "name") {
+			t.Errorf("%s: image %s or key %s not what was launched (%s, %s)", addr, p.attr(addr, "ami"), p.attr("executor.fleet.key_pair", "name"), inst.ImageID, inst.KeyName)
+		}
+		if got := p.attr(addr, "market"); got != "on-demand" {
+			t.Errorf("%s bought %s, want on-demand", addr, got)
+		}
+		cc, err := awsec2.ParseUserData(inst.UserData)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(cc.SSHKeys["ed25519_public"], p.attr(addr, "host_key")) {
+			t.Errorf("%s: recorded host key %q is not the one in its user data %q", addr, p.attr(addr, "host_key"), cc.SSHKeys["ed25519_public"])
+		}
+		if strings.Contains(string(raw), strings.TrimSpace(cc.SSHKeys["ed25519_private"])) {
+			t.Errorf("%s: the state holds its private host key", addr)
+		}
+	}
+
+	// Nothing changed: nothing to do.
+	pp, _ = p.plan(plan.Options{})
+	for addr, a := range actions(pp) {
+		if a != "no-op" {
+			t.Errorf("second plan: %s %s", addr, a)
+		}
+	}
+
+	// Scale up: only the new instance.
+	p.write(withCount(3))
+	pp, _ = p.plan(plan.Options{})
+	if got := changed(pp); !slices.Equal(got, []string{"executor.fleet.instance[2]: create"}) {
+		t.Errorf("plan for count 3: %v, want instance[2] created only", got)
+	}
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	// Scale down: the last ones go.
+	p.write(withCount(1))
+	pp, _ = p.plan(plan.Options{})
+	if got := changed(pp); !slices.Equal(got, []string{"executor.fleet.instance[1]: delete", "executor.fleet.instance[2]: delete"}) {
+		t.Errorf("plan for count 1: %v, want instance[1] and [2] deleted", got)
+	}
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(map[string]int{"instance running": 1, "key-pair": 1, "security-group": 1}, c.kinds()); diff != "" {
+		t.Errorf("wrong resources after scaling down (-want +got):\n%s", diff)
+	}
+
+	// Destroy, twice.
+	for range 2 {
+		if err := p.apply(plan.Options{Destroy: true}, 10); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.srv.Resources(); len(got) != 0 {
+			t.Errorf("EC2 still holds %+v after destroy", got)
+		}
+		if got := p.addrs(); len(got) != 0 {
+			t.Errorf("the state still records %v after destroy", got)
+		}
+		if _, err := os.Stat(keyFile); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the private key is still there after destroy: %v", err)
+		}
+	}
+}
+
+// changed lists a plan's changes other than no-ops, "addr: action".
+func changed(pp *plan.Plan) []string {
+	var out []string
+	for _, rc := range pp.Resources {
+		if rc.Action != plan.NoOp {
+			out = append(out, rc.Addr+": "+rc.Action.String())
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+const spotConfig = `
+executor "fleet" {
+  backend       = "aws_ec2"
+  region        = "us-east-1"
+  instance_type = "t3.micro"
+  count         = 2
+  spot          = true
+  spot_fallback = FALLBACK
+  ssh_cidrs     = ["10.231.0.0/16"]
+  endpoint      = "ENDPOINT"
+}
+`
+
+// When EC2 lacks capacity for one instance, the others are created and
+// recorded, the error names what failed and why, and the next plan adds
+// only the missing instance; with spot_fallback it comes on-demand.
+func TestCapacityShortfall(t *testing.T) {
+	c := newCloud(t, 2, fakeec2.Options{}, false)
+	c.srv.LimitCapacity(fakeec2.CapacityLimit{Market: fakeec2.Spot, Available: 1})
+	p := c.project(strings.Replace(spotConfig, "FALLBACK", "false", 1))
+
+	// Which instance gets the one spot left is a race; the other fails.
+	err := p.apply(plan.Options{}, 10)
+	got := p.addrs()
+	if len(got) != 3 {
+		t.Fatalf("the state records %v, want the key pair, the group and one instance", got)
+	}
+	ok, failed := got[0], "executor.fleet.instance[1]"
+	if ok == failed {
+		failed = "executor.fleet.instance[0]"
+	}
+	if err == nil || !strings.Contains(err.Error(), "create "+failed+": launch spot t3.micro in us-east-1:") ||
+		!strings.Contains(err.Error(), "InsufficientInstanceCapacity: There is no Spot capacity available") {
+		t.Fatalf("wrong error: %v", err)
+	}
+	if diff := cmp.Diff(map[string]int{"instance running": 1, "key-pair": 1, "security-group": 1}, c.kinds()); diff != "" {
+		t.Errorf("wrong resources in EC2 (-want +got):\n%s", diff)
+	}
+	pp, _ := p.plan(plan.Options{})
+	if got := changed(pp); !slices.Equal(got, []string{failed + ": create"}) {
+		t.Errorf("plan after a partial launch: %v, want %s created only", got, failed)
+	}
+
+	// Still no spot capacity: on-demand fills in.
+	p.write(strings.Replace(spotConfig, "FALLBACK", "true", 1))
+	if err := p.apply(plan.Options{}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.attr(failed, "market"); got != "on-demand" {
+		t.Errorf("%s is %s, want on-demand", failed, got)
+	}
+	if got := p.attr(ok, "market"); got != "spot" {
+		t.Errorf("%s is %s, want spot", ok, got)
+	}
+	var markets []fakeec2.Market
+	for _, in := range c.srv.Instances() {
+		markets = append(markets, in.Market)
+	}
+	if diff := cmp.Diff([]fakeec2.Market{fakeec2.Spot, fakeec2.OnDemand}, markets); diff != "" {
+		t.Errorf("wrong markets in EC2 (-want +got):\n%s", diff)
+	}
+	pp, _ = p.plan(plan.Options{})
+	if got := changed(pp); len(got) != 0 {
+		t.Errorf("plan after the fallback: %v, want no changes", got)
+	}
+	if err := p.apply(plan.Options{Destroy: true}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.srv.Resources(); len(got) != 0 {
+		t.Errorf("EC2 still holds %+v after destroy", got)
+	}
+}
