@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 
@@ -475,5 +477,179 @@ func TestCapacityShortfall(t *testing.T) {
 	}
 	if got := c.srv.Resources(); len(got) != 0 {
 		t.Errorf("EC2 still holds %+v after destroy", got)
+	}
+}
+
+// The idle watchdog in an instance's user data, run on its host with the
+// settings of its systemd unit, powers the instance off once no worker has
+// run there for idle_shutdown; the launch's shutdown behaviour makes that a
+// termination, and the next plan launches a replacement.
+func TestIdleShutdown(t *testing.T) {
+	c := newCloud(t, 1, fakeec2.Options{}, true)
+	p := c.project(strings.Replace(withCount(1), `endpoint`, "idle_shutdown = \"10s\"\n  endpoint", 1))
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	id := p.attr("executor.fleet.instance[0]", "instance_id")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	inst, err := c.srv.WaitState(ctx, id, fakeec2.Terminated)
+	if err != nil {
+		t.Fatalf("the idle instance did not terminate: %v", err)
+	}
+	if inst.StateReason != "Client.InstanceInitiatedShutdown" {
+		t.Errorf("%s terminated for %q, want Client.InstanceInitiatedShutdown", id, inst.StateReason)
+	}
+	if got := c.hosts.PoweredOff(); !slices.Equal(got, []string{id}) {
+		t.Errorf("powered off by their watchdog: %v, want %s", got, id)
+	}
+	pp, _ := p.plan(plan.Options{})
+	want := map[string]string{
+		"executor.fleet.key_pair":       "no-op",
+		"executor.fleet.security_group": "no-op",
+		"executor.fleet.instance[0]":    "create (was deleted outside lithops, so it will be created again)",
+	}
+	if diff := cmp.Diff(want, actions(pp)); diff != "" {
+		t.Errorf("wrong plan after the idle shutdown (-want +got):\n%s", diff)
+	}
+	if err := p.apply(plan.Options{Destroy: true}, 10); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An instance that an apply killed after RunInstances left running, which
+// no state records, is terminated when its place in the fleet is filled:
+// nothing runs up a bill unseen.
+func TestStrayInstanceIsTerminated(t *testing.T) {
+	c := newCloud(t, 2, fakeec2.Options{}, false)
+	p := c.project(withCount(1))
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	stray := p.attr("executor.fleet.instance[0]", "instance_id")
+	// The state write that a kill prevented.
+	st := p.state()
+	delete(st.Resources, "executor.fleet.instance[0]")
+	if err := state.Write(p.statePath(), st); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.attr("executor.fleet.instance[0]", "instance_id"); got == stray {
+		t.Fatalf("the stray %s was adopted", stray)
+	}
+	if inst, _ := c.srv.Instance(stray); inst.State != fakeec2.ShuttingDown && inst.State != fakeec2.Terminated {
+		t.Errorf("the stray %s is %s, want it terminated", stray, inst.State)
+	}
+	if err := p.apply(plan.Options{Destroy: true}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.srv.Resources(); len(got) != 0 {
+		t.Errorf("EC2 still holds %+v after destroy", got)
+	}
+}
+
+// Drift: a lost private key makes a new key pair and new instances (the old
+// ones could not be logged in to); an SSH rule changed outside lithops is
+// put back in place.
+func TestDrift(t *testing.T) {
+	c := newCloud(t, 2, fakeec2.Options{}, false)
+	p := c.project(withCount(1))
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	oldKey, oldInstance := p.attr("executor.fleet.key_pair", "name"), p.attr("executor.fleet.instance[0]", "instance_id")
+
+	// Someone opens port 22 to the world.
+	group := p.attr("executor.fleet.security_group", "group_id")
+	sdk := ec2.New(ec2.Options{Region: "us-east-1", BaseEndpoint: aws.String(c.srv.URL()), HTTPClient: c.srv.HTTPClient(),
+		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret"}, nil
+		})})
+	_, err := sdk.AuthorizeSecurityGroupIngress(context.Background(), &ec2.AuthorizeSecurityGroupIngressInput{
+		GroupId: aws.String(group), IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22), CidrIp: aws.String("0.0.0.0/0"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pp, _ := p.plan(plan.Options{})
+	if got := changed(pp); !slices.Equal(got, []string{"executor.fleet.security_group: update"}) {
+		t.Errorf("plan after the rule changed: %v, want the group updated", got)
+	}
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	out, err := sdk.DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{group}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sources []string
+	for _, perm := range out.SecurityGroups[0].IpPermissions {
+		for _, r := range perm.IpRanges {
+			sources = append(sources, aws.ToString(r.CidrIp))
+		}
+	}
+	sort.Strings(sources)
+	if diff := cmp.Diff([]string{"10.231.0.0/16", "203.0.113.7/32"}, sources); diff != "" {
+		t.Errorf("wrong SSH sources after the update (-want +got):\n%s", diff)
+	}
+
+	// The private key is lost.
+	os.Remove(p.attr("executor.fleet.key_pair", "private_key_file"))
+	pp, _ = p.plan(plan.Options{})
+	want := map[string]string{
+		"executor.fleet.key_pair":       "create (was deleted outside lithops, so it will be created again)",
+		"executor.fleet.security_group": "no-op",
+		"executor.fleet.instance[0]":    "replace (it uses executor.fleet.key_pair, which will be created anew)",
+	}
+	if diff := cmp.Diff(want, actions(pp)); diff != "" {
+		t.Errorf("wrong plan after the private key was lost (-want +got):\n%s", diff)
+	}
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if p.attr("executor.fleet.key_pair", "name") == oldKey || p.attr("executor.fleet.instance[0]", "instance_id") == oldInstance {
+		t.Error("the key pair or the instance was not replaced")
+	}
+	if inst, _ := c.srv.Instance(oldInstance); inst.State != fakeec2.Terminated {
+		t.Errorf("the old instance is %s, want terminated", inst.State)
+	}
+	if err := p.apply(plan.Options{Destroy: true}, 10); err != nil {
+		t.Fatal(err)
+	}
+	// The key pair whose private key was lost is left in EC2: lithops
+	// forgot it when it found it gone. It costs nothing; say so here.
+	var left []string
+	for _, r := range c.srv.Resources() {
+		left = append(left, r.Kind+" "+r.Name)
+	}
+	if diff := cmp.Diff([]string{"key-pair " + oldKey}, left); diff != "" {
+		t.Errorf("wrong resources left after destroy (-want +got):\n%s", diff)
+	}
+}
+
+// A fleet whose block leaves the configuration is destroyed from what the
+// state records, through the registry's resource types.
+func TestRemovedBlockIsDestroyed(t *testing.T) {
+	c := newCloud(t, 2, fakeec2.Options{}, false)
+	p := c.project(withCount(2))
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	p.write("# nothing\n")
+	pp, _ := p.plan(plan.Options{})
+	want := []string{
+		"executor.fleet.instance[0]: delete", "executor.fleet.instance[1]: delete",
+		"executor.fleet.key_pair: delete", "executor.fleet.security_group: delete",
+	}
+	if diff := cmp.Diff(want, changed(pp)); diff != "" {
+		t.Errorf("wrong plan with the block removed (-want +got):\n%s", diff)
+	}
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.srv.Resources(); len(got) != 0 {
+		t.Errorf("EC2 still holds %+v", got)
 	}
 }
