@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -417,4 +418,51 @@ func TestVMUnreachableHosts(t *testing.T) {
 	if err == nil || !strings.Contains(unwrap(out), "open executor.fleet: none of its 3 hosts could be reached") {
 		t.Errorf("apply with every host down: %v\n%s", err, out)
 	}
+}
+
+// TestVMKilledApplyLeavesNothing: lithops apply killed with SIGKILL in the
+// middle of a fleet job leaves no worker and no task running on the hosts:
+// its SSH connections close with it, and each worker, seeing its stdin end,
+// kills its tasks and exits.
+func TestVMKilledApplyLeavesNothing(t *testing.T) {
+	f := testhosts.Start(t, 2)
+	bin := lithopsBinary(t)
+	dir := t.TempDir()
+	marker := fmt.Sprintf("vmkilltest-%d", time.Now().UnixNano())
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(vmConfig(f, f.KnownHosts, `
+job "long" {
+  executor = executor.fleet
+  map {
+    over    = range(8)
+    command = ["sh", "-c", "sleep 600; : $1", "task", "`+marker+`"]
+  }
+}
+`)), 0o644)
+	cmd := lithopsCmd(t, bin, dir, "apply", "-auto-approve", "-no-tui")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); len(processesWith(marker)) < 4; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the tasks did not start in time:\n%s", out.String())
+		}
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	var left []string
+	for wait := time.Now().Add(30 * time.Second); time.Now().Before(wait); time.Sleep(100 * time.Millisecond) {
+		left = processesWith(marker)
+		for _, p := range processesWith(f.Dir) { // this fleet's workers
+			if strings.Contains(p, "/.lithops/bin/lithops-") {
+				left = append(left, p)
+			}
+		}
+		if len(left) == 0 {
+			return
+		}
+	}
+	t.Errorf("processes left on the hosts 30s after lithops was killed: %q", left)
 }

@@ -2,17 +2,22 @@ package vm
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
 
 	"lithops/internal/testhosts"
 	"lithops/providers"
+	"lithops/sched"
 )
 
 // The bootstrap tests run against a real sshd (internal/testhosts); they
@@ -220,4 +225,64 @@ ssh {
 			}
 		})
 	}
+}
+
+// TestAgentAndLocalUser: with no user in the host entry or the ssh block,
+// the login is the local user's name (main passes it), and with no
+// private_key_file the keys come from the SSH agent (main passes
+// SSH_AUTH_SOCK); a job runs that way.
+func TestAgentAndLocalUser(t *testing.T) {
+	f := testhosts.Local(t)
+	h := f.Hosts[0]
+	pem, err := os.ReadFile(f.ClientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := ssh.ParseRawPrivateKey(pem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: raw}); err != nil {
+		t.Fatal(err)
+	}
+	b := testBackend(t)
+	b.User = h.User
+	b.AgentSocket = serveAgent(t, keyring)
+	body := decodeBody(t, `
+hosts = ["`+h.Addr+`:`+strconv.Itoa(h.Port)+`"]
+ssh {
+  known_hosts_file = "`+f.KnownHosts+`"
+}`)
+	states := bootstrapAll(t, b, body)
+	fl := openFleet(t, b, body, states, &events{})
+	finals, err := runJob(t, fl, []sched.Task{{Argv: []string{"id", "-un"}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(finals[0].Stdout); got != h.User+"\n" {
+		t.Errorf("task ran as %q, want %s", got, h.User)
+	}
+}
+
+// serveAgent serves keyring on a unix socket until the test ends.
+func serveAgent(t testing.TB, keyring agent.Agent) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Go(func() { defer c.Close(); agent.ServeAgent(keyring, c) })
+		}
+	})
+	return sock
 }
