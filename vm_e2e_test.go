@@ -418,6 +418,14 @@ func TestVMUnreachableHosts(t *testing.T) {
 	if err == nil || !strings.Contains(unwrap(out), "open executor.fleet: none of its 3 hosts could be reached") {
 		t.Errorf("apply with every host down: %v\n%s", err, out)
 	}
+
+	// Destroy cannot remove what is on a host it cannot reach, and says
+	// how to forget the host instead.
+	out, err = vmRun(t, bin, dir, "destroy", "-auto-approve", "-no-tui")
+	addr := fmt.Sprintf(`executor.fleet.bootstrap[%q]`, f.Hosts[0].Spec())
+	if err == nil || !strings.Contains(unwrap(out), "lithops state rm '"+addr+"'") {
+		t.Errorf("destroy with every host down: %v\n%s", err, out)
+	}
 }
 
 // TestVMKilledApplyLeavesNothing: lithops apply killed with SIGKILL in the

@@ -210,7 +210,7 @@ func (r *bootstrap) Update(ctx context.Context, req providers.UpdateRequest) (pr
 		return providers.UpdateResponse{}, err
 	}
 	if prior.remotePath != "" && prior.remotePath != a.remotePath {
-		if err := r.remove(ctx, prior); err != nil {
+		if err := r.remove(ctx, req.Addr, prior); err != nil {
 			return providers.UpdateResponse{State: a.value()}, err
 		}
 	}
@@ -286,17 +286,19 @@ func (r *bootstrap) Delete(ctx context.Context, req providers.DeleteRequest) (pr
 	if err != nil {
 		return providers.DeleteResponse{}, fmt.Errorf("%s: %w", req.Addr, err)
 	}
-	return providers.DeleteResponse{}, r.remove(ctx, a)
+	return providers.DeleteResponse{}, r.remove(ctx, req.Addr, a)
 }
 
-func (r *bootstrap) remove(ctx context.Context, a bootstrapAttrs) error {
+// remove deletes the binary a records (see Delete); addr names the
+// resource in the advice given when the host cannot be reached.
+func (r *bootstrap) remove(ctx context.Context, addr string, a bootstrapAttrs) error {
 	if a.remotePath == "" {
 		return nil
 	}
 	conn, err := r.b.dial(ctx, a.host, a.keyFile, a.knownHosts)
 	if err != nil {
 		if unreachable(err) {
-			return fmt.Errorf("%w; if the machine is gone for good, forget its bootstrap with lithops state rm", err)
+			return fmt.Errorf("%w; if the machine is gone for good, forget its bootstrap with: lithops state rm %s", err, remote.Quote(addr))
 		}
 		return err
 	}
