@@ -252,7 +252,7 @@ func (f *fleet) Capacity() int {
 	defer f.mu.Unlock()
 	n := 0
 	for _, h := range f.hosts {
-		if h.cur != nil {
+		if h.cur != nil && h.cur.alive() {
 			n += h.cur.slots
 		}
 	}
