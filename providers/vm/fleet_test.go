@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lithops/internal/testhosts"
+	"lithops/objstore"
+	"lithops/objstore/dirstore"
 	"lithops/providers"
 	"lithops/sched"
 )
@@ -44,7 +46,8 @@ var trickyItems = []string{
 
 // TestFleetRunsTasks: a three-host fleet runs tasks on every host, their
 // argv arriving byte for byte (no shell in between), with the executor's
-// env, job files shipped once per host and file chunks streamed from here.
+// env, job files shipped once per host, and file and object chunks
+// streamed from here.
 func TestFleetRunsTasks(t *testing.T) {
 	f := testhosts.Start(t, 3)
 	b := testBackend(t)
@@ -53,7 +56,28 @@ worker_processes = 2
 env              = { LITHOPS_TEST_ENV = "a b'c $X" }`)
 	states := bootstrapAll(t, b, body)
 	ev := &events{}
-	fl := openFleet(t, b, body, states, ev)
+	// Object inputs are read here, from the storage they name, and their
+	// chunks streamed to the hosts.
+	store, err := dirstore.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	object := strings.Repeat("row\n", 25000)
+	if _, err := store.Put(context.Background(), "in/rows", strings.NewReader(object), int64(len(object))); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := b.Open(context.Background(), providers.OpenExecutorRequest{Name: "lab", Body: body, Resources: states, Hosts: ev.add,
+		OpenStore: func(_ context.Context, name string) (objstore.Store, error) {
+			if name != "logs" {
+				return nil, fmt.Errorf("no storage %q", name)
+			}
+			return store, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := resp.Dispatcher.(*fleet)
+	t.Cleanup(func() { fl.Close(context.Background()) })
 	if got := fl.Capacity(); got != 6 {
 		t.Errorf("capacity %d, want 6 (3 hosts of 2 slots)", got)
 	}
@@ -92,6 +116,9 @@ env              = { LITHOPS_TEST_ENV = "a b'c $X" }`)
 		tasks = append(tasks, sched.Task{Index: len(tasks), Argv: []string{"wc", "-l"},
 			Stdin: &sched.Input{File: &sched.Range{Path: input, Offset: int64(rep) * 30000, Length: 30000, Size: 150000, Newline: true}}})
 		want = append(want, "6000\n")
+		tasks = append(tasks, sched.Task{Index: len(tasks), Argv: []string{"wc", "-l"},
+			Stdin: &sched.Input{Object: &sched.Range{Storage: "logs", Path: "in/rows", Offset: int64(rep) * 25000, Length: 25000, Size: 100000, Newline: true}}})
+		want = append(want, "6250\n")
 	}
 	job := &sched.Job{Name: "tricky", Tasks: tasks, Files: []sched.File{{Name: "data.txt", Source: data, Digest: "sha256:" + digest, Mode: 0o644}}}
 	finals := map[int]sched.Result{}
