@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"os/user"
 	"syscall"
 
 	"github.com/zclconf/go-cty/cty"
@@ -23,6 +24,7 @@ import (
 	"lithops/providers/gcs"
 	"lithops/providers/localhost"
 	"lithops/providers/s3"
+	"lithops/providers/vm"
 	"lithops/worker"
 )
 
@@ -62,7 +64,7 @@ func run() int {
 		StdinTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
 		Executable: exe,
-		Registry:   registry(exe),
+		Registry:   registry(exe, vmBackend(exe)),
 		Stop:       stop,
 		Kill:       kill,
 		Worker: func(ctx context.Context, args []string) int {
@@ -77,10 +79,11 @@ func run() int {
 
 // registry lists the backends of this build. Backends named in the design
 // but not built yet are listed as planned, so naming one is a clear error.
-func registry(exe string) *providers.Registry {
+func registry(exe string, fleet *vm.Backend) *providers.Registry {
 	return &providers.Registry{
 		Executors: map[string]providers.ExecutorBackend{
 			"localhost": &localhost.Executor{OpenPool: localPool(exe)},
+			"vm":        fleet,
 		},
 		Storages: map[string]providers.StorageBackend{
 			"localhost":  localhost.Storage{},
@@ -96,13 +99,32 @@ func registry(exe string) *providers.Registry {
 			"s3_bucket":            s3.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
 			"gcs_bucket":           gcs.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
 			"azure_blob_container": azblob.Backend{}.ContainerResource(cty.NullVal(cty.DynamicPseudoType)),
+			vm.ResourceType:        fleet.BootstrapResource(),
 		},
 		PlannedExecutors: []string{
 			"aws_lambda", "aws_batch", "ibm_code_engine", "ibm_cf", "openwhisk", "gcp_cloudrun",
 			"gcp_functions", "azure_functions", "azure_containers", "aliyun_fc", "oracle_functions",
-			"k8s", "knative", "vm", "aws_ec2", "ibm_vpc", "azure_vms", "gcp_compute_engine",
+			"k8s", "knative", "aws_ec2", "ibm_vpc", "azure_vms", "gcp_compute_engine",
 		},
 	}
+}
+
+// vmBackend is the vm executor backend, given what it needs from this
+// process's environment: this binary (installed on the hosts), the local
+// user and home (the default SSH user, known_hosts and keys) and the SSH
+// agent's socket.
+func vmBackend(exe string) *vm.Backend {
+	b := &vm.Backend{Binary: exe, AgentSocket: os.Getenv("SSH_AUTH_SOCK"), Version: command.Version}
+	if u, err := user.Current(); err == nil {
+		b.User, b.Home = u.Username, u.HomeDir
+	}
+	if b.User == "" {
+		b.User = os.Getenv("USER")
+	}
+	if b.Home == "" {
+		b.Home, _ = os.UserHomeDir()
+	}
+	return b
 }
 
 // localPool opens the localhost executor's warm pool of worker processes of

@@ -2,33 +2,55 @@ package apply
 
 import (
 	"context"
+	"sync"
+	"time"
 
 	"lithops/sched"
 )
 
 // sharedDispatcher lets several jobs use one executor at once without
 // together running more invocations than it has slots: each job's scheduler
-// may ask for up to Capacity, and a shared semaphore keeps the sum there.
+// may ask for up to Capacity, and the shared count keeps the sum there. The
+// limit follows Capacity as it changes (a fleet host lost, or back).
 type sharedDispatcher struct {
-	d     sched.Dispatcher
-	slots chan struct{}
+	d       sched.Dispatcher
+	mu      sync.Mutex
+	busy    int
+	changed chan struct{} // closed and replaced when a slot frees
 }
 
 var _ sched.Dispatcher = (*sharedDispatcher)(nil)
 
 func newShared(d sched.Dispatcher) *sharedDispatcher {
-	return &sharedDispatcher{d: d, slots: make(chan struct{}, max(1, d.Capacity()))}
+	return &sharedDispatcher{d: d, changed: make(chan struct{})}
 }
 
 func (s *sharedDispatcher) Capacity() int { return s.d.Capacity() }
 
 func (s *sharedDispatcher) Run(ctx context.Context, inv *sched.Invocation, report func(sched.Result)) error {
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	for {
+		s.mu.Lock()
+		if s.busy < max(1, s.d.Capacity()) {
+			s.busy++
+			s.mu.Unlock()
+			break
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-time.After(time.Second): // capacity may have grown
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	defer func() { <-s.slots }()
+	defer func() {
+		s.mu.Lock()
+		s.busy--
+		close(s.changed)
+		s.changed = make(chan struct{})
+		s.mu.Unlock()
+	}()
 	return s.d.Run(ctx, inv, report)
 }
 

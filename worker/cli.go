@@ -27,7 +27,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	fs := flag.NewFlagSet("lithops worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: lithops worker [-slots N] [-cache DIR [-temporary-cache]] [-workdir DIR]\n\n"+
+		fmt.Fprintf(stderr, "usage: lithops worker [-slots N] [-cache DIR [-temporary-cache]] [-workdir DIR] [-client-timeout DUR]\n\n"+
 			"Runs tasks for a lithops client speaking the worker protocol on stdin and stdout.\n\n")
 		fs.PrintDefaults()
 	}
@@ -35,13 +35,14 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	cacheDir := fs.String("cache", defaultCacheDir(env), "directory of job files, by digest")
 	workDir := fs.String("workdir", defaultTempDir(env), "where task working directories are made")
 	tempCache := fs.Bool("temporary-cache", false, "remove the cache directory when its last user is gone")
+	clientTimeout := fs.Duration("client-timeout", 0, "exit, killing the tasks, when nothing arrives from the client for this long (0: never); the client must ping more often")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if fs.NArg() > 0 || *slots < 1 {
+	if fs.NArg() > 0 || *slots < 1 || *clientTimeout < 0 {
 		fs.Usage()
 		return 2
 	}
@@ -60,7 +61,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 
 	err := Serve(ctx, stdin, stdout, ServeOptions{
 		Slots: *slots, CacheDir: *cacheDir, TemporaryCache: *tempCache, WorkDir: *workDir, Env: env, Version: buildVersion(),
-		Logf: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
+		ClientTimeout: *clientTimeout,
+		Logf:          func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
 	})
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "lithops worker: %v\n", err)

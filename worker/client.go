@@ -43,6 +43,9 @@ type ClientOptions struct {
 	// Window is the stdout bytes accepted unacknowledged per task; 0 means
 	// 1 MiB.
 	Window int
+	// Heartbeat, when positive, is how often the client pings the worker,
+	// for a worker served with a ClientTimeout (see heartbeat.go).
+	Heartbeat time.Duration
 }
 
 // DefaultGrace is the default time a task gets between SIGTERM and SIGKILL.
@@ -135,6 +138,9 @@ func NewClient(ctx context.Context, stream io.ReadWriteCloser, opts ClientOption
 		c.slots <- i
 	}
 	go c.read(fr)
+	if opts.Heartbeat > 0 {
+		go c.heartbeat(opts.Heartbeat)
+	}
 	return c, nil
 }
 

@@ -53,6 +53,7 @@ const (
 	msgStdinEOF  msgType = 8  // end of task stdin
 	msgStdoutAck msgType = 9  // stdout bytes consumed (credit)
 	msgCancel    msgType = 10 // SIGTERM the task, SIGKILL after a grace period
+	msgPing      msgType = 11 // the client is still there (see heartbeat.go)
 )
 
 // Worker to client.
@@ -73,7 +74,7 @@ func (t msgType) String() string {
 		msgPutEnd: "put-end", msgRun: "run", msgStdinData: "stdin-data", msgStdinEOF: "stdin-eof",
 		msgStdoutAck: "stdout-ack", msgCancel: "cancel", msgWelcome: "welcome", msgHave: "have",
 		msgStored: "stored", msgStarted: "started", msgStdoutData: "stdout-data",
-		msgStdinAck: "stdin-ack", msgDone: "done", msgFatal: "fatal",
+		msgStdinAck: "stdin-ack", msgDone: "done", msgFatal: "fatal", msgPing: "ping",
 	}
 	if s, ok := names[t]; ok {
 		return s

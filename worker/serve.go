@@ -36,6 +36,11 @@ type ServeOptions struct {
 	// Logf receives diagnostics (a task directory that could not be
 	// removed, a client that broke the protocol); nil discards them.
 	Logf func(format string, args ...any)
+	// ClientTimeout, when positive, ends the connection as if the stream
+	// had ended once nothing arrived from the client for that long; the
+	// client must then ping more often (ClientOptions.Heartbeat). See
+	// heartbeat.go.
+	ClientTimeout time.Duration
 }
 
 // errProtocol marks a peer that broke the protocol.
@@ -54,8 +59,15 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts ServeOptions) 
 
 	s.out = newSender(out, func(error) {})
 	readErr := make(chan error, 1)
-	fr := newFrameReader(in)
+	act := newActivityReader(in)
+	fr := newFrameReader(act)
 	go func() { readErr <- s.read(fr) }()
+	var silent <-chan error
+	if opts.ClientTimeout > 0 {
+		stopWatch := make(chan struct{})
+		defer close(stopWatch)
+		silent = watchClient(act, opts.ClientTimeout, stopWatch)
+	}
 
 	select {
 	case err = <-readErr:
@@ -64,6 +76,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts ServeOptions) 
 		}
 	case <-ctx.Done():
 		err = ctx.Err()
+	case err = <-silent:
 	}
 	s.shutdown()
 	if err != nil && errors.Is(err, errProtocol) {
@@ -307,6 +320,9 @@ func (s *server) handle(f frame) error {
 		m.decode(&d)
 		f.release()
 		return fmt.Errorf("client gave up: %s", m.Err)
+
+	case msgPing:
+		f.release() // its arrival is all it says
 
 	default:
 		// A message from a newer client that this worker does not know;

@@ -1,8 +1,10 @@
 package worker
 
 import (
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -39,10 +41,20 @@ func useTempCache(dir string) (*tempCacheUser, error) {
 
 // leave drops the lock, removing the directory when no one else holds it.
 // It reports whether it removed it.
+//
+// Two users leaving at once would each see the other's shared lock and
+// neither would remove the directory; so a user that cannot take the lock
+// exclusively drops its own, waits a moment for the other leavers to drop
+// theirs, and tries once more. A user that is not leaving keeps its lock
+// throughout, so the directory outlives it.
 func (u *tempCacheUser) leave() (bool, error) {
 	defer unix.Close(u.fd)
 	if flock(u.fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
-		return false, nil // someone still uses it
+		flock(u.fd, unix.LOCK_UN)
+		time.Sleep(time.Duration(10+rand.IntN(40)) * time.Millisecond)
+		if flock(u.fd, unix.LOCK_EX|unix.LOCK_NB) != nil {
+			return false, nil // someone still uses it
+		}
 	}
 	return true, os.RemoveAll(u.dir)
 }
