@@ -64,6 +64,8 @@ type bootstrapAttrs struct {
 	binaries   map[string]string // worker_binaries: platform → "sha256:…"
 	knownHosts string
 	keyFile    string
+	// hostKey is a Machine's host key (not a vm_bootstrap attribute).
+	hostKey    string
 	platform   string
 	binDigest  string
 	remotePath string
@@ -157,27 +159,37 @@ func (r *bootstrap) Read(ctx context.Context, req providers.ReadRequest) (provid
 	if err != nil {
 		return providers.ReadResponse{}, fmt.Errorf("read %s: %w", req.Addr, err)
 	}
-	conn, err := r.b.dial(ctx, a.host, a.keyFile, a.knownHosts)
+	gone, err := r.read(ctx, a)
+	if err != nil || gone {
+		return providers.ReadResponse{Gone: gone}, err
+	}
+	return providers.ReadResponse{State: req.State}, nil
+}
+
+// read reports whether the binary a records is gone from its host (see
+// Read).
+func (r *bootstrap) read(ctx context.Context, a bootstrapAttrs) (gone bool, err error) {
+	conn, err := r.b.dial(ctx, a.host, a.keyFile, a.knownHosts, a.hostKey)
 	if err != nil {
 		if unreachable(err) {
-			return providers.ReadResponse{State: req.State}, nil
+			return false, nil
 		}
-		return providers.ReadResponse{}, err
+		return false, err
 	}
 	defer conn.Close()
 	if a.remotePath == "" {
-		return providers.ReadResponse{Gone: true}, nil
+		return true, nil
 	}
 	fi, err := conn.Stat(ctx, a.remotePath)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return providers.ReadResponse{Gone: true}, nil
+		return true, nil
 	case err != nil:
-		return providers.ReadResponse{}, err
+		return false, err
 	case !fi.Mode().IsRegular() || fi.Mode().Perm()&0o100 == 0:
-		return providers.ReadResponse{Gone: true}, nil
+		return true, nil
 	}
-	return providers.ReadResponse{State: req.State}, nil
+	return false, nil
 }
 
 // Create implements providers.Resource: it probes the host, picks the
@@ -220,7 +232,7 @@ func (r *bootstrap) Update(ctx context.Context, req providers.UpdateRequest) (pr
 // install puts the worker binary for the host's platform on the host and
 // fills the computed attributes.
 func (r *bootstrap) install(ctx context.Context, a bootstrapAttrs) (bootstrapAttrs, error) {
-	conn, err := r.b.dial(ctx, a.host, a.keyFile, a.knownHosts)
+	conn, err := r.b.dial(ctx, a.host, a.keyFile, a.knownHosts, a.hostKey)
 	if err != nil {
 		return a, err
 	}
@@ -295,7 +307,7 @@ func (r *bootstrap) remove(ctx context.Context, addr string, a bootstrapAttrs) e
 	if a.remotePath == "" {
 		return nil
 	}
-	conn, err := r.b.dial(ctx, a.host, a.keyFile, a.knownHosts)
+	conn, err := r.b.dial(ctx, a.host, a.keyFile, a.knownHosts, a.hostKey)
 	if err != nil {
 		if unreachable(err) {
 			return fmt.Errorf("%w; if the machine is gone for good, forget its bootstrap with: lithops state rm %s", err, remote.Quote(addr))

@@ -187,22 +187,31 @@ func TestWorkerArgv(t *testing.T) {
 }
 
 // TestSSHConfigNeverSkipsHostKeys: every config the backend builds names a
-// known_hosts file, and one without any credential is refused.
+// known_hosts file or (for a Machine) the host key, and one without any
+// credential is refused.
 func TestSSHConfigNeverSkipsHostKeys(t *testing.T) {
 	home := t.TempDir()
 	b := &Backend{Home: home}
-	if _, err := b.sshConfig("", filepath.Join(home, "kh")); err == nil {
+	if _, err := b.sshConfig("", filepath.Join(home, "kh"), ""); err == nil {
 		t.Error("a config without keys or agent was accepted")
 	}
-	if _, err := b.sshConfig("/k", ""); err == nil {
+	if _, err := b.sshConfig("/k", "", ""); err == nil {
 		t.Error("a config without known_hosts was accepted")
 	}
 	b.AgentSocket = "/run/agent.sock"
-	cfg, err := b.sshConfig("", filepath.Join(home, "kh"))
+	cfg, err := b.sshConfig("", filepath.Join(home, "kh"), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{filepath.Join(home, "kh")}, cfg.KnownHostsFiles); diff != "" || cfg.HostKey != "" {
 		t.Errorf("wrong host key verification (-want +got):\n%s", diff)
+	}
+	const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJBMASMSUzOb2Qh9lVxje6YIKeyqrj9VwB+PtqWKW/kU"
+	cfg, err = b.sshConfig("/k", "", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HostKey != key || len(cfg.KnownHostsFiles) != 0 {
+		t.Errorf("a machine's config verifies %q and %v, want only its host key", cfg.HostKey, cfg.KnownHostsFiles)
 	}
 }

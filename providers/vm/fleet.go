@@ -49,6 +49,7 @@ type fleetHost struct {
 	addr       remote.Host
 	keyFile    string
 	knownHosts string
+	hostKey    string   // a Machine's host key, in place of knownHosts
 	argv       []string // the worker's command line; nil when not bootstrapped
 
 	cur *session // the live session, or nil; guarded by fleet.mu
@@ -83,7 +84,11 @@ func (b *Backend) Open(ctx context.Context, req providers.OpenExecutorRequest) (
 		}
 		f.hosts = append(f.hosts, h)
 	}
+	return f.start(ctx)
+}
 
+// start connects to the fleet's hosts: see Open.
+func (f *fleet) start(ctx context.Context) (providers.OpenExecutorResponse, error) {
 	sessions := make([]*session, len(f.hosts))
 	errs := make([]error, len(f.hosts))
 	sem := make(chan struct{}, connectLimit)

@@ -36,7 +36,7 @@ type session struct {
 // worker process lives until life is cancelled or the session is closed;
 // ctx bounds only the start.
 func (f *fleet) connect(ctx, life context.Context, h *fleetHost) (*session, error) {
-	conn, err := f.b.dial(ctx, h.addr, h.keyFile, h.knownHosts)
+	conn, err := f.b.dial(ctx, h.addr, h.keyFile, h.knownHosts, h.hostKey)
 	if err != nil {
 		return nil, err
 	}

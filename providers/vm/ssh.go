@@ -19,10 +19,11 @@ var defaultIdentities = []string{"id_ed25519", "id_ecdsa", "id_rsa"}
 
 // sshConfig is how to log in with the given ssh block settings: the
 // configured key file, or else the default identities that exist and are
-// not behind a passphrase; the agent, if any; and the known_hosts file.
-// It never produces a Config that skips host key verification: remote.Dial
-// refuses one without known_hosts files.
-func (b *Backend) sshConfig(keyFile, knownHosts string) (remote.Config, error) {
+// not behind a passphrase; the agent, if any; and the known_hosts file, or
+// for a Machine the one host key it may present. It never produces a
+// Config that skips host key verification: remote.Dial refuses one without
+// known_hosts files or a host key.
+func (b *Backend) sshConfig(keyFile, knownHosts, hostKey string) (remote.Config, error) {
 	cfg := remote.Config{
 		AgentSocket:       b.AgentSocket,
 		KnownHostsFiles:   []string{knownHosts},
@@ -30,7 +31,10 @@ func (b *Backend) sshConfig(keyFile, knownHosts string) (remote.Config, error) {
 		KeepaliveInterval: b.Timing.KeepaliveInterval,
 		KeepaliveTimeout:  b.Timing.KeepaliveTimeout,
 	}
-	if knownHosts == "" {
+	switch {
+	case hostKey != "":
+		cfg.KnownHostsFiles, cfg.HostKey = nil, hostKey
+	case knownHosts == "":
 		return remote.Config{}, errors.New("no known_hosts file to verify host keys with")
 	}
 	if keyFile != "" {
@@ -56,9 +60,10 @@ func (b *Backend) sshConfig(keyFile, knownHosts string) (remote.Config, error) {
 	return cfg, nil
 }
 
-// dial connects to h with the ssh block settings, verifying its host key.
-func (b *Backend) dial(ctx context.Context, h remote.Host, keyFile, knownHosts string) (*remote.Conn, error) {
-	cfg, err := b.sshConfig(keyFile, knownHosts)
+// dial connects to h with the ssh block settings (or a Machine's key and
+// host key), verifying its host key.
+func (b *Backend) dial(ctx context.Context, h remote.Host, keyFile, knownHosts, hostKey string) (*remote.Conn, error) {
+	cfg, err := b.sshConfig(keyFile, knownHosts, hostKey)
 	if err != nil {
 		return nil, fmt.Errorf("ssh %s: %w", h, err)
 	}
