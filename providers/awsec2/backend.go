@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"lithops/providers"
+	"lithops/providers/vm"
 )
 
 // Backend is the `aws_ec2` executor backend: a fleet of EC2 instances that
@@ -34,6 +35,9 @@ import (
 // main fills the fields; the package reads no environment itself (the AWS
 // SDK reads its credential chain).
 type Backend struct {
+	// Workers installs the worker on instances and runs jobs on them: the
+	// vm backend, whose Machine API serves hosts that another backend made.
+	Workers *vm.Backend
 	// HTTPClient, when set, carries every EC2 request (tests).
 	HTTPClient *http.Client
 	// Timing overrides the default waits (tests shorten them).
@@ -76,7 +80,10 @@ func (b *Backend) timing() Timing {
 	return t
 }
 
-var _ providers.BodyDescriber = (*Backend)(nil)
+var (
+	_ providers.ExecutorBackend = (*Backend)(nil)
+	_ providers.BodyDescriber   = (*Backend)(nil)
+)
 
 // Name implements providers.ExecutorBackend.
 func (*Backend) Name() string { return "aws_ec2" }
@@ -100,9 +107,13 @@ func (*Backend) Validate(body cty.Value) []providers.Problem {
 func (b *Backend) KeyPairResource() providers.Resource       { return &keyPair{b: b} }
 func (b *Backend) SecurityGroupResource() providers.Resource { return &securityGroup{b: b} }
 func (b *Backend) InstanceResource() providers.Resource      { return &instance{b: b} }
+func (b *Backend) BootstrapResource() providers.Resource     { return &bootstrap{b: b} }
 
 // instanceName is instance i's name within the executor block.
 func instanceName(i int) string { return "instance[" + strconv.Itoa(i) + "]" }
+
+// bootstrapName is the name of the worker bootstrap on instance i.
+func bootstrapName(i int) string { return "bootstrap[" + strconv.Itoa(i) + "]" }
 
 // Resources implements providers.ExecutorBackend: the key pair, the
 // security group (unless security_group_id names one), and per instance
@@ -114,6 +125,13 @@ func (b *Backend) Resources(ctx context.Context, req providers.ExecutorResources
 	}
 	if req.Dir == "" {
 		return providers.ExecutorResourcesResponse{}, errors.New("the configuration directory is not known")
+	}
+	if req.WorkerDigest == "" {
+		return providers.ExecutorResourcesResponse{}, errors.New("the digest of the worker binary is not known")
+	}
+	binaries, err := binaryDigests(s.binaries)
+	if err != nil {
+		return providers.ExecutorResourcesResponse{}, err
 	}
 	common := func(schema providers.Schema, set map[string]cty.Value) cty.Value {
 		a := attrs{"region": cty.StringVal(s.region), "endpoint": optString(s.endpoint), "executor": cty.StringVal(req.Name)}
@@ -139,6 +157,7 @@ func (b *Backend) Resources(ctx context.Context, req providers.ExecutorResources
 		uses = append(uses, "security_group")
 	}
 	inst := &instance{b: b, profile: s.profile}
+	boot := &bootstrap{b: b, profile: s.profile, binaries: s.binaries}
 	for i := range s.count {
 		out = append(out, providers.DesiredResource{
 			Name:     instanceName(i),
@@ -155,7 +174,45 @@ func (b *Backend) Resources(ctx context.Context, req providers.ExecutorResources
 				"ssh_user":          cty.StringVal(s.sshUser),
 				"idle_shutdown":     cty.StringVal(s.idle.String()),
 			}),
+		}, providers.DesiredResource{
+			Name:     bootstrapName(i),
+			Resource: boot,
+			Uses:     []string{instanceName(i)},
+			Config: common(bootstrapSchema, map[string]cty.Value{
+				"index":           cty.NumberIntVal(int64(i)),
+				"worker_digest":   cty.StringVal(req.WorkerDigest),
+				"worker_binaries": binaries,
+			}),
 		})
 	}
 	return providers.ExecutorResourcesResponse{Resources: out}, nil
+}
+
+// Open implements providers.ExecutorBackend: the vm backend's fleet
+// dispatcher over the instances whose worker is installed, each verified by
+// its own host key.
+func (b *Backend) Open(ctx context.Context, req providers.OpenExecutorRequest) (providers.OpenExecutorResponse, error) {
+	s, ps := decode(req.Body)
+	if len(ps) > 0 {
+		return providers.OpenExecutorResponse{}, fmt.Errorf("executor.%s: %s: %s", req.Name, ps[0].Summary, ps[0].Detail)
+	}
+	if b.Workers == nil {
+		return providers.OpenExecutorResponse{}, errors.New("this lithops has no vm backend to run workers with")
+	}
+	fr := vm.FleetRequest{Name: "executor." + req.Name, Processes: s.processes, Env: s.env, Hosts: req.Hosts, OpenStore: req.OpenStore}
+	for i := range s.count {
+		a := attrsOf(req.Resources[bootstrapName(i)])
+		if a.str("remote_path") == "" {
+			continue
+		}
+		fr.Workers = append(fr.Workers, vm.Worker{
+			Machine:    machine(a, instanceName(i)+" "+a.str("host")),
+			RemotePath: a.str("remote_path"),
+		})
+	}
+	d, err := b.Workers.OpenFleet(ctx, fr)
+	if err != nil {
+		return providers.OpenExecutorResponse{}, err
+	}
+	return providers.OpenExecutorResponse{Dispatcher: d}, nil
 }

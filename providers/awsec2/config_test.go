@@ -105,7 +105,7 @@ func TestResources(t *testing.T) {
 		return out
 	}
 	b := &Backend{}
-	resp, err := b.Resources(t.Context(), providers.ExecutorResourcesRequest{Name: "fleet", Dir: "/cfg", Body: body(map[string]cty.Value{"count": cty.NumberIntVal(2)})})
+	resp, err := b.Resources(t.Context(), providers.ExecutorResourcesRequest{Name: "fleet", Dir: "/cfg", WorkerDigest: "sha256:00", Body: body(map[string]cty.Value{"count": cty.NumberIntVal(2)})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,22 +114,25 @@ func TestResources(t *testing.T) {
 		"security_group aws_ec2_security_group": nil,
 		"instance[0] aws_ec2_instance":          {"key_pair", "security_group"},
 		"instance[1] aws_ec2_instance":          {"key_pair", "security_group"},
+		"bootstrap[0] aws_ec2_bootstrap":        {"instance[0]"},
+		"bootstrap[1] aws_ec2_bootstrap":        {"instance[1]"},
 	}
 	if diff := cmp.Diff(want, names(resp)); diff != "" {
 		t.Errorf("wrong resources (-want +got):\n%s", diff)
 	}
-	inst := attrsOf(resp.Resources[3].Config)
+	inst := attrsOf(resp.Resources[4].Config)
 	if inst.str("idle_shutdown") != "15m0s" || inst.str("ssh_user") != "ubuntu" || inst.number("index") != 1 || !inst["ami"].IsNull() {
 		t.Errorf("instance[1] config: %#v", inst)
 	}
 
-	resp, err = b.Resources(t.Context(), providers.ExecutorResourcesRequest{Name: "fleet", Dir: "/cfg", Body: body(map[string]cty.Value{"security_group_id": cty.StringVal("sg-0123456789abcdef0")})})
+	resp, err = b.Resources(t.Context(), providers.ExecutorResourcesRequest{Name: "fleet", Dir: "/cfg", WorkerDigest: "sha256:00", Body: body(map[string]cty.Value{"security_group_id": cty.StringVal("sg-0123456789abcdef0")})})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want = map[string][]string{
-		"key_pair aws_ec2_key_pair":    nil,
-		"instance[0] aws_ec2_instance": {"key_pair"},
+		"key_pair aws_ec2_key_pair":      nil,
+		"instance[0] aws_ec2_instance":   {"key_pair"},
+		"bootstrap[0] aws_ec2_bootstrap": {"instance[0]"},
 	}
 	if diff := cmp.Diff(want, names(resp)); diff != "" {
 		t.Errorf("wrong resources with a given group (-want +got):\n%s", diff)

@@ -2,6 +2,8 @@ package awsec2_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -25,8 +27,10 @@ import (
 	"lithops/providers"
 	"lithops/providers/awsec2"
 	"lithops/providers/awsec2/ec2test"
+	"lithops/providers/vm"
 	"lithops/sched"
 	"lithops/state"
+	"lithops/worker"
 )
 
 // These tests drive fleets through the real plan and apply engine and the
@@ -35,11 +39,33 @@ import (
 // the host key from their user data. They skip where such hosts cannot run
 // (root, sshd, iproute2), unless LITHOPS_REQUIRE_SSH_HOSTS=1.
 
-// resourcesOnly is the aws_ec2 backend for tests that run no job.
-type resourcesOnly struct{ *awsec2.Backend }
+// TestMain: the fleet installs this test binary on the instances as
+// ~/.lithops/bin/lithops-<digest> and runs `… worker ARGS` there; run under
+// that name, it is a worker.
+func TestMain(m *testing.M) {
+	if strings.HasPrefix(filepath.Base(os.Args[0]), "lithops-") {
+		if len(os.Args) < 2 || os.Args[1] != "worker" {
+			fmt.Fprintf(os.Stderr, "test worker binary: want `worker ...`, got %q\n", os.Args[1:])
+			os.Exit(2)
+		}
+		os.Exit(worker.Main(context.Background(), os.Args[2:], os.Stdin, os.Stdout, os.Stderr, os.Environ()))
+	}
+	os.Exit(m.Run())
+}
 
-func (resourcesOnly) Open(context.Context, providers.OpenExecutorRequest) (providers.OpenExecutorResponse, error) {
-	return providers.OpenExecutorResponse{}, errors.New("this test runs no job")
+// selfDigest is the worker digest of this test binary.
+func selfDigest(t *testing.T) (string, string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return self, "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // cloud is a fake EC2 whose instances are test hosts, and a backend
@@ -48,8 +74,10 @@ type cloud struct {
 	t       *testing.T
 	srv     *fakeec2.Server
 	hosts   *ec2test.Hosts
+	fleet   *testhosts.Fleet
 	backend *awsec2.Backend
 	reg     *providers.Registry
+	digest  string // of the worker binary: this test binary
 }
 
 // fastTiming looks often and waits little: the fake and the test hosts
@@ -81,13 +109,16 @@ func newCloud(t *testing.T, hosts int, opts fakeec2.Options, watchdog bool) *clo
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	b := &awsec2.Backend{HTTPClient: srv.HTTPClient(), Timing: fastTiming}
-	return &cloud{t: t, srv: srv, hosts: h, backend: b, reg: &providers.Registry{
-		Executors: map[string]providers.ExecutorBackend{"aws_ec2": resourcesOnly{b}},
+	self, digest := selfDigest(t)
+	workers := &vm.Backend{Binary: self, Version: "test", Timing: vm.Timing{Heartbeat: 200 * time.Millisecond, ClientTimeout: 5 * time.Second}}
+	b := &awsec2.Backend{Workers: workers, HTTPClient: srv.HTTPClient(), Timing: fastTiming}
+	return &cloud{t: t, srv: srv, hosts: h, fleet: fleet, backend: b, digest: digest, reg: &providers.Registry{
+		Executors: map[string]providers.ExecutorBackend{"aws_ec2": b},
 		Resources: map[string]providers.Resource{
 			awsec2.KeyPairType:       b.KeyPairResource(),
 			awsec2.SecurityGroupType: b.SecurityGroupResource(),
 			awsec2.InstanceType:      b.InstanceResource(),
+			awsec2.BootstrapType:     b.BootstrapResource(),
 		},
 	}}
 }
@@ -130,6 +161,7 @@ func (p *project) plan(opts plan.Options) (*plan.Plan, *plan.Planner) {
 		t.Fatal(err)
 	}
 	pl := plan.NewPlanner(cfg, p.c.reg, st)
+	pl.WorkerDigest = p.c.digest
 	opts.Refresh = true
 	pp, diags := pl.Plan(context.Background(), opts)
 	if diags.HasErrors() {
@@ -258,6 +290,8 @@ func TestFleetLifecycle(t *testing.T) {
 		"executor.fleet.security_group": "create",
 		"executor.fleet.instance[0]":    "create",
 		"executor.fleet.instance[1]":    "create",
+		"executor.fleet.bootstrap[0]":   "create",
+		"executor.fleet.bootstrap[1]":   "create",
 	}
 	if diff := cmp.Diff(want, actions(pp)); diff != "" {
 		t.Fatalf("wrong first plan (-want +got):\n%s", diff)
@@ -348,6 +382,17 @@ func TestFleetLifecycle(t *testing.T) {
 		}
 	}
 
+	// The worker is installed on each instance, and jobs run there.
+	for _, h := range c.fleet.Hosts[:2] {
+		if got := installed(h); len(got) != 1 {
+			t.Errorf("%s has worker binaries %v, want one", h.Addr, got)
+		}
+	}
+	hosts := p.run(20)
+	if len(hosts) != 2 {
+		t.Errorf("tasks ran on %v, want both instances", hosts)
+	}
+
 	// Nothing changed: nothing to do.
 	pp, _ = p.plan(plan.Options{})
 	for addr, a := range actions(pp) {
@@ -359,8 +404,8 @@ func TestFleetLifecycle(t *testing.T) {
 	// Scale up: only the new instance.
 	p.write(withCount(3))
 	pp, _ = p.plan(plan.Options{})
-	if got := changed(pp); !slices.Equal(got, []string{"executor.fleet.instance[2]: create"}) {
-		t.Errorf("plan for count 3: %v, want instance[2] created only", got)
+	if got := changed(pp); !slices.Equal(got, []string{"executor.fleet.bootstrap[2]: create", "executor.fleet.instance[2]: create"}) {
+		t.Errorf("plan for count 3: %v, want instance[2] and its bootstrap created only", got)
 	}
 	if err := p.apply(plan.Options{}, 10); err != nil {
 		t.Fatal(err)
@@ -368,8 +413,12 @@ func TestFleetLifecycle(t *testing.T) {
 	// Scale down: the last ones go.
 	p.write(withCount(1))
 	pp, _ = p.plan(plan.Options{})
-	if got := changed(pp); !slices.Equal(got, []string{"executor.fleet.instance[1]: delete", "executor.fleet.instance[2]: delete"}) {
-		t.Errorf("plan for count 1: %v, want instance[1] and [2] deleted", got)
+	want2 := []string{
+		"executor.fleet.bootstrap[1]: delete", "executor.fleet.bootstrap[2]: delete",
+		"executor.fleet.instance[1]: delete", "executor.fleet.instance[2]: delete",
+	}
+	if diff := cmp.Diff(want2, changed(pp)); diff != "" {
+		t.Errorf("wrong plan for count 1 (-want +got):\n%s", diff)
 	}
 	if err := p.apply(plan.Options{}, 10); err != nil {
 		t.Fatal(err)
@@ -393,6 +442,58 @@ func TestFleetLifecycle(t *testing.T) {
 			t.Errorf("the private key is still there after destroy: %v", err)
 		}
 	}
+	if got := installed(c.fleet.Hosts[0]); len(got) != 0 {
+		t.Errorf("worker binaries left on the last instance: %v", got)
+	}
+}
+
+// installed lists the worker binaries on a test host.
+func installed(h testhosts.Host) []string {
+	names, _ := filepath.Glob(filepath.Join(h.Home, ".lithops", "bin", "lithops-*"))
+	return names
+}
+
+// run opens the executor as apply does and runs n tasks that print their
+// host's name; it returns the hosts they ran on.
+func (p *project) run(n int) map[string]int {
+	t := p.c.t
+	t.Helper()
+	ctx := context.Background()
+	_, pl := p.plan(plan.Options{})
+	e := pl.Config.Executors["fleet"]
+	body, diags := pl.Evaluator().Body(e.Body, p.c.backend.Spec())
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	resources := map[string]cty.Value{}
+	for addr, r := range p.state().Resources {
+		v, err := plan.DecodeAttrs(r.Attributes, p.c.reg.Resources[r.Type].Schema())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resources[strings.TrimPrefix(addr, "executor.fleet.")] = v
+	}
+	resp, err := p.c.backend.Open(ctx, providers.OpenExecutorRequest{Name: "fleet", Body: body, Resources: resources})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Dispatcher.Close(ctx)
+	var tasks []sched.Task
+	for i := range n {
+		tasks = append(tasks, sched.Task{Index: i, Argv: []string{"sh", "-c", "sleep 0.1; uname -n"}})
+	}
+	hosts := map[string]int{}
+	if _, err := sched.Run(ctx, resp.Dispatcher, &sched.Job{Name: "where", Tasks: tasks}, sched.Hooks{Result: func(r sched.Result, final bool) {
+		if final {
+			if !r.OK() {
+				t.Errorf("task %d failed: %+v", r.Index, r)
+			}
+			hosts[strings.TrimSpace(string(r.Stdout))]++
+		}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	return hosts
 }
 
 // changed lists a plan's changes other than no-ops, "addr: action".
@@ -431,13 +532,14 @@ func TestCapacityShortfall(t *testing.T) {
 	// Which instance gets the one spot left is a race; the other fails.
 	err := p.apply(plan.Options{}, 10)
 	got := p.addrs()
-	if len(got) != 3 {
-		t.Fatalf("the state records %v, want the key pair, the group and one instance", got)
+	if len(got) != 4 {
+		t.Fatalf("the state records %v, want the key pair, the group and one instance with its bootstrap", got)
 	}
-	ok, failed := got[0], "executor.fleet.instance[1]"
+	ok, failed := got[1], "executor.fleet.instance[1]"
 	if ok == failed {
 		failed = "executor.fleet.instance[0]"
 	}
+	failedBootstrap := strings.Replace(failed, "instance", "bootstrap", 1)
 	if err == nil || !strings.Contains(err.Error(), "create "+failed+": launch spot t3.micro in us-east-1:") ||
 		!strings.Contains(err.Error(), "InsufficientInstanceCapacity: There is no Spot capacity available") {
 		t.Fatalf("wrong error: %v", err)
@@ -446,8 +548,8 @@ func TestCapacityShortfall(t *testing.T) {
 		t.Errorf("wrong resources in EC2 (-want +got):\n%s", diff)
 	}
 	pp, _ := p.plan(plan.Options{})
-	if got := changed(pp); !slices.Equal(got, []string{failed + ": create"}) {
-		t.Errorf("plan after a partial launch: %v, want %s created only", got, failed)
+	if got := changed(pp); !slices.Equal(got, []string{failedBootstrap + ": create", failed + ": create"}) {
+		t.Errorf("plan after a partial launch: %v, want %s and its bootstrap created only", got, failed)
 	}
 
 	// Still no spot capacity: on-demand fills in.
@@ -508,6 +610,7 @@ func TestIdleShutdown(t *testing.T) {
 		"executor.fleet.key_pair":       "no-op",
 		"executor.fleet.security_group": "no-op",
 		"executor.fleet.instance[0]":    "create (was deleted outside lithops, so it will be created again)",
+		"executor.fleet.bootstrap[0]":   "create (was deleted outside lithops, so it will be created again)",
 	}
 	if diff := cmp.Diff(want, actions(pp)); diff != "" {
 		t.Errorf("wrong plan after the idle shutdown (-want +got):\n%s", diff)
@@ -602,6 +705,7 @@ func TestDrift(t *testing.T) {
 		"executor.fleet.key_pair":       "create (was deleted outside lithops, so it will be created again)",
 		"executor.fleet.security_group": "no-op",
 		"executor.fleet.instance[0]":    "replace (it uses executor.fleet.key_pair, which will be created anew)",
+		"executor.fleet.bootstrap[0]":   "replace (it uses executor.fleet.instance[0], which will be created anew)",
 	}
 	if diff := cmp.Diff(want, actions(pp)); diff != "" {
 		t.Errorf("wrong plan after the private key was lost (-want +got):\n%s", diff)
@@ -640,6 +744,7 @@ func TestRemovedBlockIsDestroyed(t *testing.T) {
 	p.write("# nothing\n")
 	pp, _ := p.plan(plan.Options{})
 	want := []string{
+		"executor.fleet.bootstrap[0]: delete", "executor.fleet.bootstrap[1]: delete",
 		"executor.fleet.instance[0]: delete", "executor.fleet.instance[1]: delete",
 		"executor.fleet.key_pair: delete", "executor.fleet.security_group: delete",
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -136,11 +137,24 @@ func TestWatchdogSeesRealWorkers(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		t.Skip("no /proc here")
 	}
+	// As root, the worker runs as nobody, whom no other test's lithops
+	// processes run as; otherwise as this user.
 	me, err := user.Current()
 	if err != nil {
 		t.Fatal(err)
 	}
+	var cred *syscall.Credential
+	if me.Uid == "0" {
+		if nobody, err := user.Lookup("nobody"); err == nil {
+			uid, _ := strconv.Atoi(nobody.Uid)
+			gid, _ := strconv.Atoi(nobody.Gid)
+			me, cred = nobody, &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+		}
+	}
 	dir := t.TempDir()
+	// nobody runs the fake worker from here.
+	os.Chmod(dir, 0o755)
+	os.Chmod(filepath.Dir(dir), 0o755)
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
 		t.Skip("no sleep program")
@@ -154,6 +168,7 @@ func TestWatchdogSeesRealWorkers(t *testing.T) {
 		t.Skipf("a lithops worker of %s already runs on this machine", me.Username)
 	}
 	cmd := exec.Command(fake, "60")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
