@@ -20,6 +20,7 @@ import (
 	"lithops/objstore"
 	"lithops/partition"
 	"lithops/providers"
+	"lithops/providers/awsec2"
 	"lithops/providers/azblob"
 	"lithops/providers/gcs"
 	"lithops/providers/localhost"
@@ -80,10 +81,14 @@ func run() int {
 // registry lists the backends of this build. Backends named in the design
 // but not built yet are listed as planned, so naming one is a clear error.
 func registry(exe string, fleet *vm.Backend) *providers.Registry {
+	// aws_ec2 installs workers on its instances and runs jobs there through
+	// the vm backend.
+	ec2 := &awsec2.Backend{Workers: fleet}
 	return &providers.Registry{
 		Executors: map[string]providers.ExecutorBackend{
 			"localhost": &localhost.Executor{OpenPool: localPool(exe)},
 			"vm":        fleet,
+			"aws_ec2":   ec2,
 		},
 		Storages: map[string]providers.StorageBackend{
 			"localhost":  localhost.Storage{},
@@ -95,16 +100,20 @@ func registry(exe string, fleet *vm.Backend) *providers.Registry {
 		// they work from their recorded attributes and the SDKs' own
 		// credential chains.
 		Resources: map[string]providers.Resource{
-			"localhost_directory":  localhost.Storage{}.DirectoryResource(),
-			"s3_bucket":            s3.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
-			"gcs_bucket":           gcs.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
-			"azure_blob_container": azblob.Backend{}.ContainerResource(cty.NullVal(cty.DynamicPseudoType)),
-			vm.ResourceType:        fleet.BootstrapResource(),
+			"localhost_directory":    localhost.Storage{}.DirectoryResource(),
+			"s3_bucket":              s3.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
+			"gcs_bucket":             gcs.Backend{}.BucketResource(cty.NullVal(cty.DynamicPseudoType)),
+			"azure_blob_container":   azblob.Backend{}.ContainerResource(cty.NullVal(cty.DynamicPseudoType)),
+			vm.ResourceType:          fleet.BootstrapResource(),
+			awsec2.KeyPairType:       ec2.KeyPairResource(),
+			awsec2.SecurityGroupType: ec2.SecurityGroupResource(),
+			awsec2.InstanceType:      ec2.InstanceResource(),
+			awsec2.BootstrapType:     ec2.BootstrapResource(),
 		},
 		PlannedExecutors: []string{
 			"aws_lambda", "aws_batch", "ibm_code_engine", "ibm_cf", "openwhisk", "gcp_cloudrun",
 			"gcp_functions", "azure_functions", "azure_containers", "aliyun_fc", "oracle_functions",
-			"k8s", "knative", "aws_ec2", "ibm_vpc", "azure_vms", "gcp_compute_engine",
+			"k8s", "knative", "ibm_vpc", "azure_vms", "gcp_compute_engine",
 		},
 	}
 }

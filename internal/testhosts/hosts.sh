@@ -407,6 +407,7 @@ cmd_boot() {
 	allow=$user
 	if [[ -n $login && $login != "$user" ]]; then
 		IFS=: read -r _ _ uid gid _ home shell < <(getent passwd "$user")
+		[[ $uid =~ ^[0-9]+$ && $gid =~ ^[0-9]+$ && -n $home ]] || die "host $i: no passwd entry for $user"
 		{
 			grep -v "^$login:" /etc/passwd
 			echo "$login:*:$uid:$gid:$user:$home:$shell"

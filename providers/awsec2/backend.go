@@ -49,7 +49,8 @@ type Backend struct {
 // Timing holds how long the backend waits for EC2 and for SSH, and how
 // often it looks; zero fields take the defaults.
 type Timing struct {
-	// Poll is the interval between looks (5s).
+	// Poll is the longest interval between looks (5s); waits look first
+	// after a tenth of it, then ever less often.
 	Poll time.Duration
 	// Running bounds the wait for a launched instance to run (10m).
 	Running time.Duration
@@ -62,6 +63,16 @@ type Timing struct {
 	// GroupDelete bounds the retries of a security group deletion that EC2
 	// refuses while instances that used it shut down (5m).
 	GroupDelete time.Duration
+}
+
+// poller waits between looks: Poll/10 at first, doubling up to Poll.
+func (t Timing) poller() func(context.Context) error {
+	d := t.Poll / 10
+	return func(ctx context.Context) error {
+		err := sleep(ctx, d)
+		d = min(2*d, t.Poll)
+		return err
+	}
 }
 
 func (b *Backend) timing() Timing {

@@ -338,6 +338,7 @@ var errTerminated = errors.New("terminated")
 func (r *instance) waitRunning(ctx context.Context, c ec2API, id string) (types.Instance, error) {
 	t := r.b.timing()
 	deadline := time.Now().Add(t.Running)
+	wait := t.poller()
 	for {
 		in, err := describeInstance(ctx, c, id)
 		switch {
@@ -359,8 +360,8 @@ func (r *instance) waitRunning(ctx context.Context, c ec2API, id string) (types.
 		if time.Now().After(deadline) {
 			return types.Instance{}, fmt.Errorf("instance %s is not running after %s", id, t.Running)
 		}
-		if err := sleep(ctx, t.Poll); err != nil {
-			return types.Instance{}, fmt.Errorf("wait for instance %s: %w", id, brief(err))
+		if err := wait(ctx); err != nil {
+			return types.Instance{}, fmt.Errorf("wait for instance %s: %w", id, err)
 		}
 	}
 }
@@ -374,6 +375,7 @@ func (r *instance) waitSSH(ctx context.Context, a attrs) error {
 	h := remote.Host{User: a.str("ssh_user"), Addr: a.str("host"), Port: remote.DefaultPort}
 	cfg := remote.Config{PrivateKeyFiles: []string{a.str("private_key_file")}, HostKey: a.str("host_key"), ConnectTimeout: t.SSHAttempt}
 	deadline := time.Now().Add(t.SSH)
+	wait := t.poller()
 	for {
 		conn, err := remote.Dial(ctx, h, cfg)
 		if err == nil {
@@ -382,7 +384,7 @@ func (r *instance) waitSSH(ctx context.Context, a attrs) error {
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			return fmt.Errorf("instance %s is running but SSH at %s did not let lithops in within %s: %w", a.str("instance_id"), h, t.SSH, brief(err))
 		}
-		if err := sleep(ctx, t.Poll); err != nil {
+		if err := wait(ctx); err != nil {
 			return err
 		}
 	}
@@ -415,6 +417,7 @@ func (r *instance) Delete(ctx context.Context, req providers.DeleteRequest) (pro
 	}
 	t := r.b.timing()
 	deadline := time.Now().Add(t.Termination)
+	wait := t.poller()
 	for {
 		in, err := describeInstance(ctx, c, id)
 		switch {
@@ -427,8 +430,8 @@ func (r *instance) Delete(ctx context.Context, req providers.DeleteRequest) (pro
 		case time.Now().After(deadline):
 			return providers.DeleteResponse{}, fmt.Errorf("instance %s is still %s %s after it was told to terminate", id, in.State.Name, t.Termination)
 		}
-		if err := sleep(ctx, t.Poll); err != nil {
-			return providers.DeleteResponse{}, fmt.Errorf("wait for %s to terminate: %w", id, brief(err))
+		if err := wait(ctx); err != nil {
+			return providers.DeleteResponse{}, fmt.Errorf("wait for %s to terminate: %w", id, err)
 		}
 	}
 }

@@ -175,6 +175,7 @@ func (r *securityGroup) Delete(ctx context.Context, req providers.DeleteRequest)
 	}
 	t := r.b.timing()
 	deadline := time.Now().Add(t.GroupDelete)
+	wait := t.poller()
 	for {
 		_, err := c.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)})
 		switch {
@@ -183,8 +184,8 @@ func (r *securityGroup) Delete(ctx context.Context, req providers.DeleteRequest)
 		case errorCode(err) != "DependencyViolation" || time.Now().After(deadline):
 			return providers.DeleteResponse{}, fmt.Errorf("delete security group %s: %w", id, brief(err))
 		}
-		if err := sleep(ctx, t.Poll); err != nil {
-			return providers.DeleteResponse{}, fmt.Errorf("delete security group %s: %w", id, brief(err))
+		if err := wait(ctx); err != nil {
+			return providers.DeleteResponse{}, fmt.Errorf("delete security group %s: %w", id, err)
 		}
 	}
 }
