@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -88,6 +89,19 @@ func TestBootAndHalt(t *testing.T) {
 	if want := u.Uid + "\n" + h.Home + "\n" + h.Hostname + "\n"; out != want {
 		t.Errorf("ubuntu on host 1 is\n%s, want the host user's uid, home and hostname:\n%s", out, want)
 	}
+	// Another fleet adding or removing a user renames a new /etc/passwd
+	// into place; the booted host keeps its login.
+	someone := fmt.Sprintf("ltb%x", time.Now().UnixNano()&0xffffff)
+	if out, err := exec.Command("useradd", "-M", "-s", "/bin/false", someone).CombinedOutput(); err != nil {
+		t.Fatalf("useradd: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("userdel", someone).CombinedOutput(); err != nil {
+		t.Fatalf("userdel: %v\n%s", err, out)
+	}
+	if out, err := login(h.Addr, "ubuntu", clientSigner, hostSigner.PublicKey(), "id -u"); err != nil || out != u.Uid+"\n" {
+		t.Errorf("after /etc/passwd was replaced, ubuntu logs in as %q (%v), want uid %s", out, err, u.Uid)
+	}
+
 	var initLog []byte
 	for range 100 {
 		if initLog, _ = os.ReadFile(filepath.Join(f.Dir, "h1", "init.log")); len(initLog) > 0 {

@@ -403,26 +403,32 @@ cmd_boot() {
 	install -m 644 "$auth" "$h/authorized_keys"
 	# LOGIN is the host user under another name, in a passwd file that only
 	# the host's mount namespace sees: hosts share this machine's users, so
-	# each host's "ubuntu" is its own user, with its own uid and home.
+	# each host's "ubuntu" is its own user, with its own uid and home. The
+	# host gets a copy of /etc, mounted over /etc: a bind mount over the file
+	# /etc/passwd alone would be dropped by the kernel as soon as useradd or
+	# userdel (another fleet's) renames a new /etc/passwd into place.
 	allow=$user
+	etc=
 	if [[ -n $login && $login != "$user" ]]; then
 		IFS=: read -r _ _ uid gid _ home shell < <(getent passwd "$user")
 		[[ $uid =~ ^[0-9]+$ && $gid =~ ^[0-9]+$ && -n $home ]] || die "host $i: no passwd entry for $user"
+		etc=$h/etc
+		rm -rf "$etc"
+		cp -a /etc "$etc"
 		{
 			grep -v "^$login:" /etc/passwd
 			echo "$login:*:$uid:$gid:$user:$home:$shell"
-		} >"$h/passwd"
+		} >"$etc/passwd"
 		allow="$user $login"
-	else
-		cp /etc/passwd "$h/passwd"
 	fi
 	sed -i "s/^AllowUsers .*/AllowUsers $allow/" "$h/sshd_config"
 	rm -f "$h/sshd.pid"
 	: >"$h/init.log"
 	ip netns exec "$ns" unshare --uts --mount sh -c '
-		mount --bind "$5" /etc/passwd && hostname "$1" && "$2" -f "$3" -E "$4" || exit 1
+		if [ -n "$5" ]; then mount --bind "$5" /etc || exit 1; fi
+		hostname "$1" && "$2" -f "$3" -E "$4" || exit 1
 		if [ -n "$6" ]; then setsid "$6" >>"$7" 2>&1 </dev/null & fi' \
-		sh "${NAME}-h$i" "$SSHD" "$h/sshd_config" "$h/sshd.log" "$h/passwd" "$init" "$h/init.log" 9>&- ||
+		sh "${NAME}-h$i" "$SSHD" "$h/sshd_config" "$h/sshd.log" "$etc" "$init" "$h/init.log" 9>&- ||
 		die "sshd of host $i did not start: $(tail -n 5 "$h/sshd.log" 2>/dev/null)"
 	wait_pidfile "$dir" "$i"
 }
