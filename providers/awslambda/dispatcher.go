@@ -60,7 +60,7 @@ type dispatcher struct {
 	seq   atomic.Int64
 
 	mu       sync.Mutex
-	files    map[string]*upload            // job files, by digest
+	files    map[string]*upload           // job files, by digest
 	storages map[string]worker.StorageRef // described storages, by name
 
 	cleanup   sync.WaitGroup
