@@ -195,7 +195,9 @@ func TestFunctionDrift(t *testing.T) {
 
 func waitUpdated(t *testing.T, sdk *lambda.Client, name string) {
 	t.Helper()
-	w := lambda.NewFunctionUpdatedV2Waiter(sdk, func(o *lambda.FunctionUpdatedV2WaiterOptions) { o.MinDelay, o.MaxDelay = 5*time.Millisecond, 50*time.Millisecond })
+	w := lambda.NewFunctionUpdatedV2Waiter(sdk, func(o *lambda.FunctionUpdatedV2WaiterOptions) {
+		o.MinDelay, o.MaxDelay = 5*time.Millisecond, 50*time.Millisecond
+	})
 	if err := w.Wait(context.Background(), &lambda.GetFunctionInput{FunctionName: aws.String(name)}, time.Minute); err != nil {
 		t.Fatal(err)
 	}
