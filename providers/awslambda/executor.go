@@ -281,12 +281,16 @@ func (e *Executor) function(s settings, dir string) (*functionResource, string, 
 	if s.image != "" {
 		return r, "", nil
 	}
+	where := ""
+	if s.runtime.Name != "" {
+		where = "runtime." + s.runtime.Name + ": "
+	}
 	if err := checkBootstrap(e.Bootstrap, s.arch, e.BootstrapFromEnv); err != nil {
-		return nil, "", fmt.Errorf("runtime.%s: %w", s.runtimeName, err)
+		return nil, "", fmt.Errorf("%s%w", where, err)
 	}
 	bootDigest, err := e.digests.file(e.Bootstrap)
 	if err != nil {
-		return nil, "", fmt.Errorf("runtime.%s: digest of the bootstrap: %w", s.runtimeName, err)
+		return nil, "", fmt.Errorf("%sdigest of the bootstrap: %w", where, err)
 	}
 	var files []packageFile
 	if fl := attr(s.runtime.Body, "files"); fl.IsKnown() && !fl.IsNull() {

@@ -396,7 +396,7 @@ func explain(op, name string, err error) error {
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("%s Lambda function %q: %w", op, name, err)
 	}
-	msg := ae.ErrorMessage()
+	msg := strings.TrimRight(ae.ErrorMessage(), ". ")
 	switch ae.ErrorCode() {
 	case "ValidationException", "InvalidParameterValueException":
 		hint := ""
