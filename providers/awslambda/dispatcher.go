@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -437,8 +438,14 @@ func (d *dispatcher) uploadFile(ctx context.Context, f sched.File) error {
 	if err != nil {
 		return fmt.Errorf("job file %s: %w", f.Name, err)
 	}
-	if _, err := d.cfg.Store.Put(ctx, key, src, fi.Size()); err != nil {
+	h := sha256.New()
+	if _, err := d.cfg.Store.Put(ctx, key, io.TeeReader(src, h), fi.Size()); err != nil {
 		return fmt.Errorf("job file %s: %w", f.Name, err)
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != f.Digest {
+		// Kept by content, so it must not stay under another digest.
+		d.cfg.Store.Delete(ctx, key)
+		return fmt.Errorf("job file %s changed since the plan was made (digest %s, planned %s): plan again", f.Name, got, f.Digest)
 	}
 	return nil
 }

@@ -78,7 +78,7 @@ func lithopsBootstrap(t testing.TB) string {
 }
 
 // awsEnv points the SDK's default chain at the test credentials and region.
-func awsEnv(t *testing.T) {
+func awsEnv(t testing.TB) {
 	t.Setenv("AWS_ACCESS_KEY_ID", testKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecret)
 	t.Setenv("AWS_SESSION_TOKEN", "")
@@ -116,7 +116,7 @@ type bench struct {
 // emulator must be there (else the test skips, or fails under
 // LITHOPS_REQUIRE_RIE=1) and the bootstrap is the lithops binary built
 // for the test.
-func newBench(t *testing.T, run bool, opts fakelambda.Options) *bench {
+func newBench(t testing.TB, run bool, opts fakelambda.Options) *bench {
 	t.Helper()
 	awsEnv(t)
 	b := &bench{s3URL: fakeS3(t), bucket: fmt.Sprintf("lithops-test-%d", bucketSeq.Add(1))}
@@ -171,7 +171,7 @@ func (b *bench) executorBody(attrs map[string]cty.Value) cty.Value {
 
 // deploy plans and creates the executor's function, and opens its
 // dispatcher.
-func (b *bench) deploy(t *testing.T, e *Executor, body cty.Value) (*dispatcher, cty.Value) {
+func (b *bench) deploy(t testing.TB, e *Executor, body cty.Value) (*dispatcher, cty.Value) {
 	t.Helper()
 	ctx := context.Background()
 	resp, err := e.Resources(ctx, providers.ExecutorResourcesRequest{Name: "fn", Body: body, Storage: "data"})
