@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -138,5 +139,67 @@ func TestDispatcherRunsTasksInTheFunction(t *testing.T) {
 	})
 	if diff := cmp.Diff([]string{"files/" + fileDigestOf(t, script)}, left); diff != "" {
 		t.Errorf("wrong objects left in storage (-want +got):\n%s", diff)
+	}
+}
+
+// TestDispatcherWaitsOutThrottling: with more invocations in flight than
+// the account's concurrency (the fake throttles those with 429, as the
+// service does) and injected throttles on top, every task succeeds on its
+// first attempt: throttling is waited out, never a task failure.
+func TestDispatcherWaitsOutThrottling(t *testing.T) {
+	b := newBench(t, true, fakelambda.Options{StateDelay: -1, ConcurrencyLimit: 2})
+	e := &Executor{Bootstrap: lithopsBootstrap(t), WaitDelay: 10 * time.Millisecond, SpillDir: t.TempDir()}
+	d, _ := b.deploy(t, e, b.executorBody(map[string]cty.Value{"max_workers": cty.NumberIntVal(6)}))
+	b.lambda.ThrottleNext(fakelambda.OpInvoke, 4)
+	job := &sched.Job{Name: "job.many", Tasks: make([]sched.Task, 12)}
+	want := map[int]outcome{}
+	for i := range job.Tasks {
+		job.Tasks[i] = sched.Task{Index: i, Argv: []string{"sh", "-c", "sleep 0.2; echo $0", strconv.Itoa(i)}}
+		want[i] = outcome{Stdout: strconv.Itoa(i) + "\n", Attempt: 1}
+	}
+	got := runJob(t, d, job)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("wrong outcomes (-want +got):\n%s", diff)
+	}
+	throttled := 0
+	for _, c := range b.lambda.Calls() {
+		if c.Op == fakelambda.OpInvoke && c.Status == 429 {
+			throttled++
+		}
+	}
+	if throttled < 4 || int64(throttled) != d.throttled.Load() {
+		t.Errorf("the fake throttled %d invokes and the dispatcher counted %d; want the same, at least the 4 injected", throttled, d.throttled.Load())
+	}
+	t.Logf("%d invokes throttled and waited out", throttled)
+}
+
+// TestDispatcherFunctionCrash: when the function dies in the middle of an
+// invocation (its bootstrap killed), the tasks that finished before are
+// read back from their status objects, and the one it was running is run
+// again without using an attempt of its own.
+func TestDispatcherFunctionCrash(t *testing.T) {
+	marks := t.TempDir()
+	b := newBench(t, true, fakelambda.Options{StateDelay: -1, Env: map[string]string{"MARKS": marks}})
+	e := &Executor{Bootstrap: lithopsBootstrap(t), WaitDelay: 10 * time.Millisecond, SpillDir: t.TempDir()}
+	d, _ := b.deploy(t, e, b.executorBody(nil))
+	job := &sched.Job{Name: "job.crash", ChunkSize: 2, Tasks: []sched.Task{
+		{Index: 0, Argv: []string{"echo", "before"}},
+		// The first time, it kills the lithops worker running it.
+		{Index: 1, Argv: []string{"sh", "-c", `if [ -e "$MARKS/crashed" ]; then echo after; else touch "$MARKS/crashed"; kill -KILL $PPID; sleep 10; fi`}},
+	}}
+	got := runJob(t, d, job)
+	want := map[int]outcome{
+		0: {Stdout: "before\n", Attempt: 1},
+		1: {Stdout: "after\n", Attempt: 2}, // the relaunch takes the next number, but no retry was needed
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("wrong outcomes (-want +got):\n%s", diff)
+	}
+	crashed := false
+	for _, c := range b.lambda.Calls() {
+		crashed = crashed || c.FunctionError != ""
+	}
+	if !crashed {
+		t.Errorf("the function never failed: the test did not test a crash")
 	}
 }
