@@ -166,7 +166,7 @@ func TestLambdaRunsPayload(t *testing.T) {
 		t.Fatal(err)
 	}
 	type short struct {
-		Index, Attempt, ExitCode int
+		Index, Attempt, ExitCode  int
 		Stdout, Stderr, StdoutKey string
 		Size                      int64
 	}
