@@ -231,15 +231,17 @@ func (r *jobRun) finishPhase(ctx context.Context, err error, sum sched.Summary, 
 		e.emit(JobFinished{Time: e.now(), Job: addr, Tasks: r.ran, Cached: jp.Cached, Retried: r.retried, Failed: len(r.failed), Elapsed: e.now().Sub(start), Stopped: true})
 		return context.Canceled
 	}
+	shown := err // what the job's line says; its counts are beside it
 	if len(r.failed) > 0 {
 		// The scheduler numbers the tasks it ran; the job's own indexes are
 		// in r.failed.
 		sort.Slice(r.failed, func(i, j int) bool { return r.failed[i].index < r.failed[j].index })
 		err = fmt.Errorf("%d of %d tasks failed; first: %s", len(r.failed), len(jp.Tasks), r.failed[0].msg)
+		shown = fmt.Errorf("first failure: %s", r.failed[0].msg)
 	}
 	if err != nil {
 		e.Journal.JobFinished(jp.Name, e.now().UTC(), false)
-		e.emit(JobFinished{Time: e.now(), Job: addr, Tasks: r.ran, Cached: jp.Cached, Retried: r.retried, Failed: len(r.failed), Elapsed: e.now().Sub(start), Err: err.Error()})
+		e.emit(JobFinished{Time: e.now(), Job: addr, Tasks: r.ran, Cached: jp.Cached, Retried: r.retried, Failed: len(r.failed), Elapsed: e.now().Sub(start), Err: shown.Error()})
 		return fmt.Errorf("%s: %w", addr, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"lithops/hcl"
 	"lithops/providers"
 )
 
@@ -161,7 +162,7 @@ func Main(ctx context.Context, env *Env) int {
 		}
 	}
 	msg := fmt.Sprintf("Error: unknown command %q.", name)
-	if s := closest(name, names); s != "" {
+	if s := hcl.Suggest(name, names); s != "" {
 		msg += fmt.Sprintf(" Did you mean %q?", s)
 	}
 	fmt.Fprintf(env.Stderr, "%s\n\nRun \"lithops -help\" for the list of commands.\n", msg)
@@ -213,37 +214,6 @@ func parse(env *Env, fs *flag.FlagSet, help string, args []string) (int, bool) {
 		fmt.Fprintf(env.Stderr, "Error: %s\n\nRun \"lithops %s -help\" for its options.\n", msg, fs.Name())
 		return 1, false
 	}
-}
-
-// closest returns the candidate nearest to s, if it is near enough.
-func closest(s string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // varFlags collects -var and -var-file in the order given.

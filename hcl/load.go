@@ -201,64 +201,71 @@ func (cfg *Config) decodeFile(f *hcl2.File) hcl2.Diagnostics {
 		case "variable":
 			v, more := decodeVariable(b)
 			diags = append(diags, more...)
-			if prev, ok := cfg.Variables[v.Name]; ok {
-				diags = append(diags, duplicate("variable", v.Name, prev.DeclRange, v.DeclRange))
-				continue
-			}
-			cfg.Variables[v.Name] = v
+			diags = insert(diags, cfg.Variables, "variable", v.Name, v, v.DeclRange)
 		case "locals":
 			locals, more := decodeLocals(b)
 			diags = append(diags, more...)
 			for _, l := range locals {
-				if prev, ok := cfg.Locals[l.Name]; ok {
-					diags = append(diags, duplicate("local value", l.Name, prev.DeclRange, l.DeclRange))
-					continue
-				}
-				cfg.Locals[l.Name] = l
+				diags = insert(diags, cfg.Locals, "local value", l.Name, l, l.DeclRange)
 			}
 		case "output":
 			o, more := decodeOutput(b)
 			diags = append(diags, more...)
-			if prev, ok := cfg.Outputs[o.Name]; ok {
-				diags = append(diags, duplicate("output", o.Name, prev.DeclRange, o.DeclRange))
-				continue
-			}
-			cfg.Outputs[o.Name] = o
+			diags = insert(diags, cfg.Outputs, "output", o.Name, o, o.DeclRange)
 		case "executor":
 			e, more := decodeExecutor(b)
 			diags = append(diags, more...)
-			if prev, ok := cfg.Executors[e.Name]; ok {
-				diags = append(diags, duplicate("executor", e.Name, prev.DeclRange, e.DeclRange))
-				continue
-			}
-			cfg.Executors[e.Name] = e
+			diags = insert(diags, cfg.Executors, "executor", e.Name, e, e.DeclRange)
 		case "storage":
-			s, more := decodeStorage(b)
+			st, more := decodeStorage(b)
 			diags = append(diags, more...)
-			if prev, ok := cfg.Storages[s.Name]; ok {
-				diags = append(diags, duplicate("storage", s.Name, prev.DeclRange, s.DeclRange))
-				continue
-			}
-			cfg.Storages[s.Name] = s
+			diags = insert(diags, cfg.Storages, "storage", st.Name, st, st.DeclRange)
 		case "runtime":
 			r, more := decodeRuntime(b)
 			diags = append(diags, more...)
-			if prev, ok := cfg.Runtimes[r.Name]; ok {
-				diags = append(diags, duplicate("runtime", r.Name, prev.DeclRange, r.DeclRange))
-				continue
-			}
-			cfg.Runtimes[r.Name] = r
+			diags = insert(diags, cfg.Runtimes, "runtime", r.Name, r, r.DeclRange)
 		case "job":
 			j, more := decodeJob(b)
 			diags = append(diags, more...)
-			if prev, ok := cfg.Jobs[j.Name]; ok {
-				diags = append(diags, duplicate("job", j.Name, prev.DeclRange, j.DeclRange))
-				continue
-			}
-			cfg.Jobs[j.Name] = j
+			diags = insert(diags, cfg.Jobs, "job", j.Name, j, j.DeclRange)
 		}
 	}
 	return diags
+}
+
+// declared is a block that knows where it was declared.
+type declared interface {
+	*Variable | *Local | *Output | *Executor | *Storage | *Runtime | *Job
+}
+
+// insert adds a decoded block under its name, or reports that the name is
+// taken.
+func insert[T declared](diags hcl2.Diagnostics, m map[string]T, kind, name string, v T, at hcl2.Range) hcl2.Diagnostics {
+	if prev, ok := m[name]; ok {
+		return append(diags, duplicate(kind, name, declRange(prev), at))
+	}
+	m[name] = v
+	return diags
+}
+
+func declRange[T declared](v T) hcl2.Range {
+	switch b := any(v).(type) {
+	case *Variable:
+		return b.DeclRange
+	case *Local:
+		return b.DeclRange
+	case *Output:
+		return b.DeclRange
+	case *Executor:
+		return b.DeclRange
+	case *Storage:
+		return b.DeclRange
+	case *Runtime:
+		return b.DeclRange
+	case *Job:
+		return b.DeclRange
+	}
+	return hcl2.Range{}
 }
 
 func duplicate(kind, name string, first, again hcl2.Range) *hcl2.Diagnostic {

@@ -230,6 +230,12 @@ func undeclared(kind, name string, rng hcl2.Range, declared []string) *hcl2.Diag
 	}
 }
 
+// Suggest returns the candidate closest to name, if one is close enough to
+// be a likely typo (the command line uses it for command names too).
+func Suggest(name string, declared []string) string {
+	return suggest(name, declared)
+}
+
 // suggest returns the declared name closest to name, if any is close.
 func suggest(name string, declared []string) string {
 	best, bestDist := "", 3

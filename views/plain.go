@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
 
@@ -264,8 +265,14 @@ func (p *Plain) finish(f apply.Finished) {
 	}
 	p.line(p.c.paint(SummaryTitle(f), color...) + " " + SummaryCounts(f))
 	if f.Err != "" {
-		p.line("")
-		p.line(p.c.paint("Error: ", sgrBold, sgrRed) + Sanitize(f.Err))
+		// One line per error: several jobs may fail in one apply.
+		for _, e := range strings.Split(f.Err, "\n") {
+			if strings.TrimSpace(e) == "" {
+				continue
+			}
+			p.line("")
+			p.line(p.c.paint("Error: ", sgrBold, sgrRed) + Sanitize(e))
+		}
 	}
 	if outs := OutputLines(f.Outputs); len(outs) > 0 {
 		p.line("")

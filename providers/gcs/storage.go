@@ -165,13 +165,6 @@ func (b Backend) Resources(ctx context.Context, req providers.StorageResourcesRe
 
 // Open implements providers.StorageBackend.
 func (b Backend) Open(ctx context.Context, req providers.OpenStorageRequest) (providers.OpenStorageResponse, error) {
-	s, err := New(ctx, b.options(req.Body))
-	if err != nil {
-		return providers.OpenStorageResponse{}, fmt.Errorf("storage %q: %w", req.Name, err)
-	}
-	layout, err := objstore.NewLayout(bucketres.String(req.Body, "prefix"))
-	if err != nil {
-		return providers.OpenStorageResponse{}, fmt.Errorf("storage %q: %w", req.Name, err)
-	}
-	return providers.OpenStorageResponse{Store: s, Layout: layout}, nil
+	st, err := New(ctx, b.options(req.Body))
+	return bucketres.Opened(req.Name, req.Body, st, err)
 }

@@ -105,12 +105,5 @@ func (s Storage) Resources(ctx context.Context, req providers.StorageResourcesRe
 // Open implements providers.StorageBackend.
 func (Storage) Open(ctx context.Context, req providers.OpenStorageRequest) (providers.OpenStorageResponse, error) {
 	st, err := dirstore.New(bucketres.String(req.Body, "path"))
-	if err != nil {
-		return providers.OpenStorageResponse{}, fmt.Errorf("storage %q: %w", req.Name, err)
-	}
-	layout, err := objstore.NewLayout(bucketres.String(req.Body, "prefix"))
-	if err != nil {
-		return providers.OpenStorageResponse{}, fmt.Errorf("storage %q: %w", req.Name, err)
-	}
-	return providers.OpenStorageResponse{Store: st, Layout: layout}, nil
+	return bucketres.Opened(req.Name, req.Body, st, err)
 }

@@ -195,3 +195,16 @@ func (r *Resource) Config(set map[string]cty.Value) cty.Value {
 	}
 	return cty.ObjectVal(m)
 }
+
+// Opened finishes a backend's Open: the store it opened (or the error it
+// got doing so) with the layout of the block's prefix.
+func Opened(name string, body cty.Value, store objstore.Store, err error) (providers.OpenStorageResponse, error) {
+	if err != nil {
+		return providers.OpenStorageResponse{}, fmt.Errorf("storage %q: %w", name, err)
+	}
+	layout, err := objstore.NewLayout(String(body, "prefix"))
+	if err != nil {
+		return providers.OpenStorageResponse{}, fmt.Errorf("storage %q: %w", name, err)
+	}
+	return providers.OpenStorageResponse{Store: store, Layout: layout}, nil
+}
