@@ -147,14 +147,14 @@ func timeoutSeconds(s string) (int64, error) {
 // sets them, else the executor's, else the defaults.
 type settings struct {
 	region, role, endpoint, arch, image string
-	memory, timeout, maxWorkers         int64
+	memory, timeout                     int64
 	env                                 map[string]string
 	runtime                             providers.Runtime
 	runtimeName                         string
 }
 
 func (e *Executor) settings(ctx context.Context, body cty.Value, rt *providers.Runtime) (settings, error) {
-	s := settings{arch: DefaultArchitecture, memory: DefaultMemory, timeout: DefaultTimeout, maxWorkers: DefaultMaxWorkers, runtimeName: "default"}
+	s := settings{arch: DefaultArchitecture, memory: DefaultMemory, timeout: DefaultTimeout, runtimeName: "default"}
 	s.region, _ = knownString(body, "region")
 	s.role, _ = knownString(body, "execution_role")
 	s.endpoint, _ = knownString(body, "endpoint")
@@ -163,9 +163,6 @@ func (e *Executor) settings(ctx context.Context, body cty.Value, rt *providers.R
 	}
 	if n, ok := knownInt(body, "memory"); ok {
 		s.memory = n
-	}
-	if n, ok := knownInt(body, "max_workers"); ok {
-		s.maxWorkers = n
 	}
 	if t, ok := knownString(body, "timeout"); ok {
 		n, err := timeoutSeconds(t)

@@ -243,3 +243,40 @@ func TestServiceRejections(t *testing.T) {
 		})
 	}
 }
+
+// TestImageFunction: a runtime with image_uri deploys a container image
+// (no bootstrap is built or checked), and an image Lambda cannot use is
+// the service's refusal, explained.
+func TestImageFunction(t *testing.T) {
+	b := newBench(t, false, fakelambda.Options{StateDelay: -1})
+	ctx := context.Background()
+	e := &Executor{Bootstrap: "/nonexistent/lithops", WaitDelay: 5 * time.Millisecond}
+	image := fakelambda.DefaultAccountID + ".dkr.ecr." + testRegion + ".amazonaws.com/lithops:1"
+	rt := providers.Runtime{Name: "img", Digest: "sha256:img", Body: runtimeBody(map[string]cty.Value{"image_uri": cty.StringVal(image)})}
+	dr := plannedFunction(t, e, b.executorBody(nil), rt)
+	if !attr(dr.Config, "code_digest").IsNull() || str(dr.Config, "image_uri") != image {
+		t.Fatalf("planned %#v", dr.Config)
+	}
+	created, err := dr.Resource.Create(ctx, providers.CreateRequest{Planned: dr.Config})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := sdkClient(b).GetFunction(ctx, &lambda.GetFunctionInput{FunctionName: aws.String(str(created.State, "function_name"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Configuration.PackageType != "Image" || aws.ToString(got.Code.ImageUri) != image {
+		t.Errorf("deployed %s %s", got.Configuration.PackageType, aws.ToString(got.Code.ImageUri))
+	}
+	read, err := dr.Resource.Read(ctx, providers.ReadRequest{State: created.State})
+	if err != nil || read.Gone || str(read.State, "image_uri") != image || !attr(read.State, "code_digest").IsNull() {
+		t.Errorf("read: %#v, %v", read.State, err)
+	}
+
+	bad := providers.Runtime{Name: "hub", Digest: "sha256:hub", Body: runtimeBody(map[string]cty.Value{"image_uri": cty.StringVal("docker.io/library/lithops:1")})}
+	dr = plannedFunction(t, e, b.executorBody(nil), bad)
+	_, err = dr.Resource.Create(ctx, providers.CreateRequest{Planned: dr.Config})
+	if err == nil || !strings.Contains(err.Error(), "the Lambda service refused it (InvalidParameterValueException)") {
+		t.Errorf("an image outside ECR: %v", err)
+	}
+}
