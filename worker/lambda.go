@@ -284,7 +284,12 @@ func (lw *lambdaWorker) handle(ctx context.Context, inv *invocation) (*LambdaRes
 	resp := &LambdaResponse{Reported: []int{}}
 	size := 0
 	report := func(res sched.Result) {
-		st := lw.record(runCtx, store, keys, res)
+		if res.Signal != "" && errors.Is(runCtx.Err(), context.DeadlineExceeded) {
+			res.Stderr = append(res.Stderr, "\nlithops: stopped at the Lambda function's time limit: give the function a longer timeout, or the task a shorter one\n"...)
+		}
+		// Written even when the deadline stopped the task: the margin
+		// before the invocation's end is for this.
+		st := lw.record(ctx, store, keys, res)
 		resp.Reported = append(resp.Reported, st.Index)
 		b, _ := json.Marshal(st)
 		size += len(b)

@@ -227,7 +227,8 @@ func TestLambdaDeadline(t *testing.T) {
 	if diff := cmp.Diff([]int{0}, resp.Reported); diff != "" {
 		t.Errorf("wrong reported (-want +got):\n%s", diff)
 	}
-	if !strings.Contains(resp.Stopped, "time limit") || len(resp.Statuses) != 1 || resp.Statuses[0].Signal == "" {
+	if !strings.Contains(resp.Stopped, "time limit") || len(resp.Statuses) != 1 || resp.Statuses[0].Signal == "" ||
+		!strings.Contains(string(resp.Statuses[0].Stderr), "stopped at the Lambda function's time limit") {
 		t.Errorf("response %+v: want the sleeping task killed and the reason", resp)
 	}
 }
