@@ -231,6 +231,13 @@ func TestLambdaDeadline(t *testing.T) {
 		!strings.Contains(string(resp.Statuses[0].Stderr), "stopped at the Lambda function's time limit") {
 		t.Errorf("response %+v: want the sleeping task killed and the reason", resp)
 	}
+	run := b.layout.Job("j").Run("r2")
+	if _, err := b.store.Head(context.Background(), run.Status(0)); err != nil {
+		t.Errorf("the stopped task's status was not written: %v", err)
+	}
+	if _, err := b.store.Head(context.Background(), run.Status(1)); !errors.Is(err, objstore.ErrNotExist) {
+		t.Errorf("a task that did not run has a status: %v", err)
+	}
 }
 
 // TestLambdaRefusesWhatItCannotRun: events of another version, or whose
