@@ -215,7 +215,7 @@ func (p *Planner) desiredResources(ctx context.Context) ([]desired, hcl2.Diagnos
 		diags = append(diags, hcl.Problems(b.Validate(body), e.Body, b.Spec(), e.DeclRange)...)
 		runtimes, more := p.runtimesOf(name)
 		diags = append(diags, more...)
-		resp, err := b.Resources(ctx, providers.ExecutorResourcesRequest{Name: name, Body: body, Runtimes: runtimes, WorkerDigest: p.WorkerDigest})
+		resp, err := b.Resources(ctx, providers.ExecutorResourcesRequest{Name: name, Body: body, Runtimes: runtimes, WorkerDigest: p.WorkerDigest, Storage: e.Storage, Dir: p.Config.Dir})
 		if err != nil {
 			diags = append(diags, &hcl2.Diagnostic{Severity: hcl2.DiagError, Summary: "Cannot plan executor", Detail: fmt.Sprintf("%s: %s", e.Addr(), err), Subject: e.DeclRange.Ptr()})
 			continue

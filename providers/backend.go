@@ -71,6 +71,12 @@ type ExecutorResourcesRequest struct {
 	Runtimes []Runtime // the runtimes the executor's jobs use
 	// WorkerDigest identifies the worker binary ("sha256:…").
 	WorkerDigest string
+	// Storage names the executor's storage block (its `storage`
+	// attribute), "" when it has none: remote executors need one.
+	Storage string
+	// Dir is the configuration directory, against which the relative
+	// paths of runtime files resolve.
+	Dir string
 }
 
 // ExecutorResourcesResponse lists them.
@@ -90,6 +96,23 @@ type OpenExecutorRequest struct {
 	// OpenStore opens a storage block by name, for the object inputs of
 	// jobs on this executor (whatever storage they name).
 	OpenStore func(ctx context.Context, name string) (objstore.Store, error)
+	// StorageName names the storage block Storage was opened from ("" when
+	// Storage is nil), and Layout places lithops' objects in it.
+	StorageName string
+	Layout      objstore.Layout
+	// DescribeStorage describes a storage block by name, for remote
+	// workers that open it themselves; nil when the caller cannot.
+	DescribeStorage func(ctx context.Context, name string) (StorageRef, error)
+}
+
+// StorageRef describes a storage block so that a remote worker can open it
+// with its own credentials: the backend's name and the block's decoded body
+// with every sensitive attribute (and every value derived from a sensitive
+// variable) null, and no marks.
+type StorageRef struct {
+	Name    string
+	Backend string
+	Body    cty.Value
 }
 
 // HostEvent is a fleet host's change of state: "connecting", "ready", "lost",
