@@ -211,7 +211,7 @@ func (s *session) openStore(ctx context.Context, name string) (objstore.Store, o
 		if diags.HasErrors() {
 			return nil, objstore.Layout{}, diags
 		}
-		resp, err := backend.Open(ctx, providers.OpenStorageRequest{Name: name, Body: body})
+		resp, err := backend.Open(ctx, providers.OpenStorageRequest{Name: name, Body: body, Dir: s.cfg.Dir})
 		if err != nil {
 			return nil, objstore.Layout{}, err
 		}

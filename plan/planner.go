@@ -197,7 +197,7 @@ func (p *Planner) desiredResources(ctx context.Context) ([]desired, hcl2.Diagnos
 			continue
 		}
 		diags = append(diags, hcl.Problems(b.Validate(body), s.Body, b.Spec(), s.DeclRange)...)
-		resp, err := b.Resources(ctx, providers.StorageResourcesRequest{Name: name, Body: body})
+		resp, err := b.Resources(ctx, providers.StorageResourcesRequest{Name: name, Body: body, Dir: p.Config.Dir})
 		if err != nil {
 			diags = append(diags, &hcl2.Diagnostic{Severity: hcl2.DiagError, Summary: "Cannot plan storage", Detail: fmt.Sprintf("%s: %s", s.Addr(), err), Subject: s.DeclRange.Ptr()})
 			continue

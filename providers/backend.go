@@ -133,6 +133,9 @@ type OpenExecutorResponse struct {
 type StorageResourcesRequest struct {
 	Name string
 	Body cty.Value
+	// Dir is the configuration directory: relative local paths in the
+	// body are taken from it.
+	Dir string
 }
 
 // StorageResourcesResponse lists them (none for a bucket used as it is).
@@ -144,6 +147,8 @@ type StorageResourcesResponse struct {
 type OpenStorageRequest struct {
 	Name string
 	Body cty.Value
+	// Dir is the configuration directory (see StorageResourcesRequest).
+	Dir string
 }
 
 // OpenStorageResponse carries the store.
