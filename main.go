@@ -13,7 +13,9 @@ import (
 	"os/user"
 	"syscall"
 
+	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 	"golang.org/x/term"
 
 	"lithops/command"
@@ -21,6 +23,7 @@ import (
 	"lithops/partition"
 	"lithops/providers"
 	"lithops/providers/awsec2"
+	"lithops/providers/awslambda"
 	"lithops/providers/azblob"
 	"lithops/providers/gcs"
 	"lithops/providers/localhost"
@@ -40,6 +43,17 @@ func run() int {
 		return 1
 	}
 	exe, _ := os.Executable()
+	bootstrap, fromEnv := exe, false
+	if b := os.Getenv(awslambda.BootstrapEnv); b != "" {
+		bootstrap, fromEnv = b, true
+	}
+	reg := registry(exe, vmBackend(exe), bootstrap, fromEnv)
+
+	// As an AWS Lambda function's bootstrap, lithops is a worker serving
+	// the Runtime API.
+	if api := os.Getenv("AWS_LAMBDA_RUNTIME_API"); api != "" {
+		return lambdaWorker(api, reg)
+	}
 
 	// The first interrupt asks the running operation to stop gracefully; the
 	// second ends the process at once.
@@ -65,7 +79,7 @@ func run() int {
 		StdinTTY:   term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY:  term.IsTerminal(int(os.Stdout.Fd())),
 		Executable: exe,
-		Registry:   registry(exe, vmBackend(exe)),
+		Registry:   reg,
 		Stop:       stop,
 		Kill:       kill,
 		Worker: func(ctx context.Context, args []string) int {
@@ -80,15 +94,17 @@ func run() int {
 
 // registry lists the backends of this build. Backends named in the design
 // but not built yet are listed as planned, so naming one is a clear error.
-func registry(exe string, fleet *vm.Backend) *providers.Registry {
+func registry(exe string, fleet *vm.Backend, bootstrap string, bootstrapFromEnv bool) *providers.Registry {
+	lambda := &awslambda.Executor{Bootstrap: bootstrap, BootstrapFromEnv: bootstrapFromEnv}
 	// aws_ec2 installs workers on its instances and runs jobs there through
 	// the vm backend.
 	ec2 := &awsec2.Backend{Workers: fleet}
 	return &providers.Registry{
 		Executors: map[string]providers.ExecutorBackend{
-			"localhost": &localhost.Executor{OpenPool: localPool(exe)},
-			"vm":        fleet,
-			"aws_ec2":   ec2,
+			"localhost":  &localhost.Executor{OpenPool: localPool(exe)},
+			"vm":         fleet,
+			"aws_lambda": lambda,
+			"aws_ec2":    ec2,
 		},
 		Storages: map[string]providers.StorageBackend{
 			"localhost":  localhost.Storage{},
@@ -109,9 +125,10 @@ func registry(exe string, fleet *vm.Backend) *providers.Registry {
 			awsec2.SecurityGroupType: ec2.SecurityGroupResource(),
 			awsec2.InstanceType:      ec2.InstanceResource(),
 			awsec2.BootstrapType:     ec2.BootstrapResource(),
+			awslambda.FunctionType:   lambda.FunctionResource(),
 		},
 		PlannedExecutors: []string{
-			"aws_lambda", "aws_batch", "ibm_code_engine", "ibm_cf", "openwhisk", "gcp_cloudrun",
+			"aws_batch", "ibm_code_engine", "ibm_cf", "openwhisk", "gcp_cloudrun",
 			"gcp_functions", "azure_functions", "azure_containers", "aliyun_fc", "oracle_functions",
 			"k8s", "knative", "ibm_vpc", "azure_vms", "gcp_compute_engine",
 		},
@@ -162,4 +179,38 @@ func localPool(exe string) func(ctx context.Context, req localhost.PoolRequest) 
 		}
 		return providers.OpenExecutorResponse{Dispatcher: pool}, nil
 	}
+}
+
+// lambdaWorker serves the Lambda Runtime API at api until the function's
+// environment is shut down. Storages named by invocations are opened
+// through this build's storage backends, with the function's credentials.
+func lambdaWorker(api string, reg *providers.Registry) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	err := worker.Lambda(ctx, worker.LambdaOptions{
+		RuntimeAPI: api,
+		Env:        os.Environ(),
+		Version:    command.Version,
+		OpenStore: func(ctx context.Context, ref worker.StorageRef) (objstore.Store, objstore.Layout, error) {
+			backend := reg.Storages[ref.Backend]
+			if backend == nil {
+				return nil, objstore.Layout{}, fmt.Errorf("this build has no %q storage backend", ref.Backend)
+			}
+			body, err := ctyjson.Unmarshal(ref.Body, hcldec.ImpliedType(backend.Spec()))
+			if err != nil {
+				return nil, objstore.Layout{}, fmt.Errorf("storage %q: %w", ref.Name, err)
+			}
+			resp, err := backend.Open(ctx, providers.OpenStorageRequest{Name: ref.Name, Body: body})
+			if err != nil {
+				return nil, objstore.Layout{}, err
+			}
+			return resp.Store, resp.Layout, nil
+		},
+		Logf: func(format string, args ...any) { fmt.Fprintf(os.Stderr, format+"\n", args...) },
+	})
+	if err != nil && ctx.Err() == nil {
+		fmt.Fprintf(os.Stderr, "lithops: %v\n", err)
+		return 1
+	}
+	return 0
 }

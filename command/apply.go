@@ -261,13 +261,13 @@ func (s *session) openExecutor(ctx context.Context, addr string, resources map[s
 	} else {
 		return nil, fmt.Errorf("no executor %q is declared", name)
 	}
-	req := providers.OpenExecutorRequest{Name: name, Body: body, Resources: resources, OpenStore: s.openStoreOnly}
+	req := providers.OpenExecutorRequest{Name: name, Body: body, Resources: resources, OpenStore: s.openStoreOnly, DescribeStorage: s.describeStorage}
 	if storage != "" {
-		st, _, err := s.openStore(ctx, storage)
+		st, layout, err := s.openStore(ctx, storage)
 		if err != nil {
 			return nil, err
 		}
-		req.Storage = st
+		req.Storage, req.StorageName, req.Layout = st, storage, layout
 	}
 	if obs != nil {
 		req.Hosts = func(h providers.HostEvent) {

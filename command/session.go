@@ -211,7 +211,7 @@ func (s *session) openStore(ctx context.Context, name string) (objstore.Store, o
 		if diags.HasErrors() {
 			return nil, objstore.Layout{}, diags
 		}
-		resp, err := backend.Open(ctx, providers.OpenStorageRequest{Name: name, Body: body})
+		resp, err := backend.Open(ctx, providers.OpenStorageRequest{Name: name, Body: body, Dir: s.cfg.Dir})
 		if err != nil {
 			return nil, objstore.Layout{}, err
 		}
@@ -257,4 +257,35 @@ func (c *configFlags) loadFixed(env *Env, fixed map[string]cty.Value) (*hcl.Conf
 		Registry: env.Registry,
 		Fixed:    fixed,
 	})
+}
+
+// describeStorage describes a storage block for remote workers: its
+// backend and its body with sensitive attributes, and values that come
+// from sensitive variables, null. A remote worker uses its own credentials.
+func (s *session) describeStorage(_ context.Context, name string) (providers.StorageRef, error) {
+	sb := s.cfg.Storages[name]
+	if sb == nil {
+		return providers.StorageRef{}, fmt.Errorf("no storage %q is declared", name)
+	}
+	backend := s.env.Registry.Storages[sb.Backend]
+	body, diags := s.planner.Evaluator().Body(sb.Body, backend.Spec())
+	if diags.HasErrors() {
+		return providers.StorageRef{}, diags
+	}
+	var schema providers.Schema
+	if d, ok := backend.(providers.BodyDescriber); ok {
+		schema = d.BodySchema()
+	}
+	body, _ = body.Unmark()
+	if body.IsNull() || !body.Type().IsObjectType() {
+		return providers.StorageRef{Name: name, Backend: sb.Backend, Body: body}, nil
+	}
+	attrs := map[string]cty.Value{}
+	for attr, v := range body.AsValueMap() {
+		if schema.Attributes[attr].Sensitive || v.ContainsMarked() {
+			v = cty.NullVal(body.Type().AttributeType(attr))
+		}
+		attrs[attr] = v
+	}
+	return providers.StorageRef{Name: name, Backend: sb.Backend, Body: cty.ObjectVal(attrs)}, nil
 }

@@ -55,7 +55,7 @@ func Functions(dir string) map[string]function.Function {
 		"concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc, "distinct": stdlib.DistinctFunc,
 		"element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc, "keys": stdlib.KeysFunc,
 		"length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc, "merge": stdlib.MergeFunc,
-		"one": oneFunc, "range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc,
+		"one": oneFunc, "range": rangeFunc, "reverse": stdlib.ReverseListFunc,
 		"setintersection": stdlib.SetIntersectionFunc, "setproduct": stdlib.SetProductFunc,
 		"setsubtract": stdlib.SetSubtractFunc, "setunion": stdlib.SetUnionFunc,
 		"slice": stdlib.SliceFunc, "sort": stdlib.SortFunc, "values": stdlib.ValuesFunc,
@@ -426,3 +426,82 @@ var nonsensitiveFunc = function.New(&function.Spec{
 		return v, nil
 	},
 })
+
+// MaxRange is the most elements range() makes. cty's own range stops at
+// 1,024, which suits Terraform's resource counts but not a map over 100,000
+// items; this one allows many more, still bounded so that a typo cannot
+// exhaust memory.
+const MaxRange = 10_000_000
+
+// rangeFunc is Terraform's range(start?, end, step?) without the 1,024
+// element cap, with a fast path for whole numbers.
+var rangeFunc = function.New(&function.Spec{
+	VarParam: &function.Parameter{Name: "params", Type: cty.Number},
+	Type:     function.StaticReturnType(cty.List(cty.Number)),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		var start, end, step *big.Float
+		f := func(v cty.Value) *big.Float { return v.AsBigFloat() }
+		switch len(args) {
+		case 1:
+			start, end = new(big.Float), f(args[0])
+			step = big.NewFloat(1)
+			if end.Sign() < 0 {
+				step = big.NewFloat(-1)
+			}
+		case 2:
+			start, end = f(args[0]), f(args[1])
+			step = big.NewFloat(1)
+			if end.Cmp(start) < 0 {
+				step = big.NewFloat(-1)
+			}
+		case 3:
+			start, end, step = f(args[0]), f(args[1]), f(args[2])
+		default:
+			return cty.NilVal, fmt.Errorf("range takes one, two or three arguments")
+		}
+		if step.Sign() == 0 {
+			return cty.NilVal, function.NewArgErrorf(2, "step must not be zero")
+		}
+		down := step.Sign() < 0
+		if down && end.Cmp(start) > 0 {
+			return cty.NilVal, function.NewArgErrorf(1, "end must be less than start when step is negative")
+		}
+		if !down && end.Cmp(start) < 0 {
+			return cty.NilVal, function.NewArgErrorf(1, "end must be greater than start when step is positive")
+		}
+		// The number of elements, checked before anything is made.
+		span := new(big.Float).Quo(new(big.Float).Sub(end, start), step)
+		if n, _ := span.Float64(); n > MaxRange {
+			return cty.NilVal, fmt.Errorf("range would make %.0f values, more than the %d allowed", n, MaxRange)
+		}
+		var vals []cty.Value
+		if si, ok := exactInt(start); ok {
+			if ei, ok := exactInt(end); ok {
+				if st, ok := exactInt(step); ok {
+					for i := si; (!down && i < ei) || (down && i > ei); i += st {
+						vals = append(vals, cty.NumberIntVal(i))
+					}
+					if len(vals) == 0 {
+						return cty.ListValEmpty(cty.Number), nil
+					}
+					return cty.ListVal(vals), nil
+				}
+			}
+		}
+		for num := new(big.Float).Set(start); (!down && num.Cmp(end) < 0) || (down && num.Cmp(end) > 0); num = new(big.Float).Add(num, step) {
+			vals = append(vals, cty.NumberVal(new(big.Float).Set(num)))
+		}
+		if len(vals) == 0 {
+			return cty.ListValEmpty(cty.Number), nil
+		}
+		return cty.ListVal(vals), nil
+	},
+})
+
+func exactInt(f *big.Float) (int64, bool) {
+	if !f.IsInt() {
+		return 0, false
+	}
+	i, acc := f.Int64()
+	return i, acc == big.Exact
+}

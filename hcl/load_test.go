@@ -407,3 +407,43 @@ func BenchmarkValidate1000Jobs(b *testing.B) {
 		}
 	}
 }
+
+func TestRange(t *testing.T) {
+	call := func(args ...int64) []string {
+		vals := make([]cty.Value, len(args))
+		for i, a := range args {
+			vals[i] = cty.NumberIntVal(a)
+		}
+		v, err := rangeFunc.Call(vals)
+		if err != nil {
+			return []string{"error: " + err.Error()}
+		}
+		var out []string
+		for _, e := range v.AsValueSlice() {
+			out = append(out, e.AsBigFloat().Text('f', -1))
+		}
+		return out
+	}
+	tests := []struct {
+		args []int64
+		want []string
+	}{
+		{[]int64{3}, []string{"0", "1", "2"}},
+		{[]int64{-2}, []string{"0", "-1"}},
+		{[]int64{2, 5}, []string{"2", "3", "4"}},
+		{[]int64{5, 2}, []string{"5", "4", "3"}},
+		{[]int64{0, 10, 4}, []string{"0", "4", "8"}},
+		{[]int64{0}, nil},
+		{[]int64{0, 1, 0}, []string{"error: step must not be zero"}},
+		{[]int64{0, 20_000_000}, []string{"error: range would make 20000000 values, more than the 10000000 allowed"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, call(tt.args...)); diff != "" {
+			t.Errorf("range(%v) (-want +got):\n%s", tt.args, diff)
+		}
+	}
+	// Far more than cty's own cap of 1,024.
+	if got := len(call(100_000)); got != 100_000 {
+		t.Errorf("range(100000) has %d elements", got)
+	}
+}

@@ -18,6 +18,8 @@ import (
 //	<prefix>lithops/jobs/<job>/logs/<digest>              its stderr
 //	<prefix>lithops/jobs/<job>/runs/<run>/payload/<n>.json      invocation n's payload
 //	<prefix>lithops/jobs/<job>/runs/<run>/status/<index>.json   task index's status
+//	<prefix>lithops/jobs/<job>/runs/<run>/stdin/<index>         task index's input, for remote workers
+//	<prefix>lithops/jobs/<job>/runs/<run>/output/<index>        task index's stdout, from remote workers
 //
 // Outputs and logs are keyed by the task's digest (of the job definition and
 // the task's input), not by run, so a later run finds the outputs of tasks
@@ -104,6 +106,15 @@ func (r RunKeys) Status(index int) string { return r.StatusPrefix() + number(ind
 
 // StatusPrefix lists the run's task statuses.
 func (r RunKeys) StatusPrefix() string { return r.prefix + "status/" }
+
+// Stdin is where a client leaves the standard input of task index for a
+// remote worker that cannot read it where it is (a local file's chunk, a
+// large inline input).
+func (r RunKeys) Stdin(index int) string { return r.prefix + "stdin/" + number(index) }
+
+// Output is where a remote worker leaves the stdout of task index when it
+// is too large to travel in its status.
+func (r RunKeys) Output(index int) string { return r.prefix + "output/" + number(index) }
 
 // ParseStatus returns the task index of a key under StatusPrefix.
 func (r RunKeys) ParseStatus(key string) (int, bool) {

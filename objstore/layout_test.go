@@ -22,6 +22,8 @@ func TestLayoutKeys(t *testing.T) {
 		run.Payload(3),
 		run.Status(42),
 		run.Status(1234567),
+		run.Stdin(7),
+		run.Output(7),
 		l.Job("../../etc").Output("a/b"),
 		l.Job("").Output(".."),
 	}
@@ -34,6 +36,8 @@ func TestLayoutKeys(t *testing.T) {
 		"team-a/lithops/jobs/wordcount/runs/20261126T033000-7f3a/payload/000003.json",
 		"team-a/lithops/jobs/wordcount/runs/20261126T033000-7f3a/status/000042.json",
 		"team-a/lithops/jobs/wordcount/runs/20261126T033000-7f3a/status/1234567.json",
+		"team-a/lithops/jobs/wordcount/runs/20261126T033000-7f3a/stdin/000007",
+		"team-a/lithops/jobs/wordcount/runs/20261126T033000-7f3a/output/000007",
 		"team-a/lithops/jobs/..%2F..%2Fetc/outputs/a%2Fb",
 		"team-a/lithops/jobs/%/outputs/%2E%2E",
 	}

@@ -205,7 +205,7 @@ func (p *Planner) desiredResources(ctx context.Context) ([]desired, hcl2.Diagnos
 			continue
 		}
 		diags = append(diags, hcl.Problems(b.Validate(body), s.Body, b.Spec(), s.DeclRange)...)
-		resp, err := b.Resources(ctx, providers.StorageResourcesRequest{Name: name, Body: body})
+		resp, err := b.Resources(ctx, providers.StorageResourcesRequest{Name: name, Body: body, Dir: p.Config.Dir})
 		if err != nil {
 			diags = append(diags, &hcl2.Diagnostic{Severity: hcl2.DiagError, Summary: "Cannot plan storage", Detail: fmt.Sprintf("%s: %s", s.Addr(), err), Subject: s.DeclRange.Ptr()})
 			continue
@@ -223,7 +223,7 @@ func (p *Planner) desiredResources(ctx context.Context) ([]desired, hcl2.Diagnos
 		diags = append(diags, hcl.Problems(b.Validate(body), e.Body, b.Spec(), e.DeclRange)...)
 		runtimes, more := p.runtimesOf(name)
 		diags = append(diags, more...)
-		resp, err := b.Resources(ctx, providers.ExecutorResourcesRequest{Name: name, Body: body, Runtimes: runtimes, WorkerDigest: p.WorkerDigest, Dir: cfg.Dir})
+		resp, err := b.Resources(ctx, providers.ExecutorResourcesRequest{Name: name, Body: body, Runtimes: runtimes, WorkerDigest: p.WorkerDigest, Storage: e.Storage, Dir: p.Config.Dir})
 		if err != nil {
 			diags = append(diags, &hcl2.Diagnostic{Severity: hcl2.DiagError, Summary: "Cannot plan executor", Detail: fmt.Sprintf("%s: %s", e.Addr(), err), Subject: e.DeclRange.Ptr()})
 			continue

@@ -78,8 +78,12 @@ type ExecutorResourcesRequest struct {
 	Runtimes []Runtime // the runtimes the executor's jobs use
 	// WorkerDigest identifies the worker binary ("sha256:…").
 	WorkerDigest string
-	// Dir is the configuration directory (absolute), for backends that keep
-	// local files beside it (a fleet's private SSH key under .lithops/).
+	// Storage names the executor's storage block (its `storage`
+	// attribute), "" when it has none: remote executors need one.
+	Storage string
+	// Dir is the configuration directory (absolute), against which the
+	// relative paths of runtime files resolve, and beside which backends
+	// keep local files (a fleet's private SSH key under .lithops/).
 	Dir string
 }
 
@@ -100,6 +104,23 @@ type OpenExecutorRequest struct {
 	// OpenStore opens a storage block by name, for the object inputs of
 	// jobs on this executor (whatever storage they name).
 	OpenStore func(ctx context.Context, name string) (objstore.Store, error)
+	// StorageName names the storage block Storage was opened from ("" when
+	// Storage is nil), and Layout places lithops' objects in it.
+	StorageName string
+	Layout      objstore.Layout
+	// DescribeStorage describes a storage block by name, for remote
+	// workers that open it themselves; nil when the caller cannot.
+	DescribeStorage func(ctx context.Context, name string) (StorageRef, error)
+}
+
+// StorageRef describes a storage block so that a remote worker can open it
+// with its own credentials: the backend's name and the block's decoded body
+// with every sensitive attribute (and every value derived from a sensitive
+// variable) null, and no marks.
+type StorageRef struct {
+	Name    string
+	Backend string
+	Body    cty.Value
 }
 
 // HostEvent is a fleet host's change of state: "connecting", "ready", "lost",
@@ -120,6 +141,9 @@ type OpenExecutorResponse struct {
 type StorageResourcesRequest struct {
 	Name string
 	Body cty.Value
+	// Dir is the configuration directory: relative local paths in the
+	// body are taken from it.
+	Dir string
 }
 
 // StorageResourcesResponse lists them (none for a bucket used as it is).
@@ -131,6 +155,8 @@ type StorageResourcesResponse struct {
 type OpenStorageRequest struct {
 	Name string
 	Body cty.Value
+	// Dir is the configuration directory (see StorageResourcesRequest).
+	Dir string
 }
 
 // OpenStorageResponse carries the store.

@@ -24,7 +24,7 @@ import (
 //	  force_destroy = false
 //	}
 //
-// A relative path is taken from the working directory.
+// A relative path is taken from the configuration directory (path.root).
 type Storage struct{}
 
 var (
@@ -91,7 +91,7 @@ func (s Storage) Resources(ctx context.Context, req providers.StorageResourcesRe
 	}
 	path := req.Body.GetAttr("path")
 	if bucketres.Known(req.Body, "path") {
-		abs, err := filepath.Abs(path.AsString())
+		abs, err := filepath.Abs(resolve(req.Dir, path.AsString()))
 		if err != nil {
 			return providers.StorageResourcesResponse{}, fmt.Errorf("storage %q: %w", req.Name, err)
 		}
@@ -104,6 +104,15 @@ func (s Storage) Resources(ctx context.Context, req providers.StorageResourcesRe
 
 // Open implements providers.StorageBackend.
 func (Storage) Open(ctx context.Context, req providers.OpenStorageRequest) (providers.OpenStorageResponse, error) {
-	st, err := dirstore.New(bucketres.String(req.Body, "path"))
+	st, err := dirstore.New(resolve(req.Dir, bucketres.String(req.Body, "path")))
 	return bucketres.Opened(req.Name, req.Body, st, err)
+}
+
+// resolve takes a relative path from the configuration directory, as every
+// other path of a configuration is.
+func resolve(dir, path string) string {
+	if path == "" || filepath.IsAbs(path) || dir == "" {
+		return path
+	}
+	return filepath.Join(dir, path)
 }
