@@ -48,6 +48,10 @@ type WriteFile struct {
 // in OpenSSH PEM form, public half in authorized_keys form), and the idle
 // watchdog for login user that powers off after idle.
 func userData(hostKeyPEM, hostKeyPub, user string, idle time.Duration) ([]byte, error) {
+	// The login goes into a systemd unit line: nothing but a login name.
+	if !loginName.MatchString(user) {
+		return nil, fmt.Errorf("%q is not a login name", user)
+	}
 	unit := strings.Join([]string{
 		"[Unit]",
 		"Description=lithops idle watchdog: power off after " + idle.String() + " without a lithops worker",

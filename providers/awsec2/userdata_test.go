@@ -2,6 +2,7 @@ package awsec2
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,4 +75,33 @@ func TestUserData(t *testing.T) {
 	if _, err := ParseUserData([]byte("#!/bin/sh\necho hi\n")); err == nil || !strings.Contains(err.Error(), "not a cloud-config") {
 		t.Errorf("a shell script parsed as cloud-config: %v", err)
 	}
+}
+
+// Whatever the host key and login, the user data parses back to them: the
+// renderer quotes what YAML would misread.
+func FuzzUserData(f *testing.F) {
+	f.Add(testHostKeyPEM, testHostKeyPub, "ubuntu", int64(900))
+	f.Add("key: value\n- item\n", "#not a comment", "a: b", int64(10))
+	f.Add("", "'\"\\\n\t", "yes", int64(1))
+	f.Add("k", "p", "ubuntu\nExecStartPre=/bin/evil", int64(60))
+	f.Fuzz(func(t *testing.T, pem, pub, user string, seconds int64) {
+		if seconds < 1 || seconds > 7*24*3600 {
+			return
+		}
+		ud, err := userData(pem, pub, user, time.Duration(seconds)*time.Second)
+		if err != nil {
+			return // over EC2's size limit, or not valid UTF-8 for YAML
+		}
+		cc, err := ParseUserData(ud)
+		if err != nil {
+			t.Fatalf("rendered user data does not parse: %v\n%s", err, ud)
+		}
+		if cc.SSHKeys["ed25519_private"] != pem || cc.SSHKeys["ed25519_public"] != pub {
+			t.Errorf("host key does not round-trip: %q %q", cc.SSHKeys["ed25519_private"], cc.SSHKeys["ed25519_public"])
+		}
+		want := []string{fmt.Sprintf("LITHOPS_IDLE_SECONDS=%d", seconds), "LITHOPS_IDLE_USER=" + user}
+		if diff := cmp.Diff(want, cc.UnitEnvironment()); diff != "" {
+			t.Errorf("wrong watchdog settings (-want +got):\n%s", diff)
+		}
+	})
 }
