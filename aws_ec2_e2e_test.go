@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -125,7 +126,9 @@ func TestAWSEC2Fleet(t *testing.T) {
 		}
 	}
 
+	start := time.Now()
 	out = ec2Must(t, bin, dir, "apply", "-auto-approve", "-no-tui")
+	t.Logf("apply of 2 instances, their bootstraps and a 12-task job: %s", time.Since(start).Round(time.Millisecond))
 	var where []string
 	outputJSON(t, bin, dir, "where", &where)
 	hosts := map[string]bool{}
@@ -181,7 +184,9 @@ func TestAWSEC2Fleet(t *testing.T) {
 	}
 
 	// Destroy, twice.
+	start = time.Now()
 	out = ec2Must(t, bin, dir, "destroy", "-auto-approve", "-no-tui")
+	t.Logf("destroy of 3 instances: %s", time.Since(start).Round(time.Millisecond))
 	if got := c.srv.Resources(); len(got) != 0 {
 		t.Errorf("EC2 still holds %+v after destroy:\n%s", got, out)
 	}

@@ -653,6 +653,28 @@ func TestStrayInstanceIsTerminated(t *testing.T) {
 	}
 }
 
+// Destroying a fleet also terminates its instances that no state records:
+// an apply killed mid-launch does not leave a bill running.
+func TestDestroySweepsStrays(t *testing.T) {
+	c := newCloud(t, 1, fakeec2.Options{}, false)
+	p := c.project(withCount(1))
+	if err := p.apply(plan.Options{}, 10); err != nil {
+		t.Fatal(err)
+	}
+	st := p.state()
+	delete(st.Resources, "executor.fleet.instance[0]")
+	delete(st.Resources, "executor.fleet.bootstrap[0]")
+	if err := state.Write(p.statePath(), st); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.apply(plan.Options{Destroy: true}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.srv.Resources(); len(got) != 0 {
+		t.Errorf("EC2 still holds %+v after destroy", got)
+	}
+}
+
 // Drift: a lost private key makes a new key pair and new instances (the old
 // ones could not be logged in to); an SSH rule changed outside lithops is
 // put back in place.

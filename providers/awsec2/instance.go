@@ -304,14 +304,17 @@ func (r *instance) launch(ctx context.Context, c ec2API, a attrs, ud []byte) (ty
 }
 
 // terminateStrays terminates instances tagged with this fleet and index
-// that no state records: what an apply killed between RunInstances and its
-// state write left running.
+// (any index when index is -1) that no state records: what an apply killed
+// between RunInstances and its state write left running.
 func terminateStrays(ctx context.Context, c ec2API, fleet string, index int) error {
-	out, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{
+	filters := []types.Filter{
 		{Name: aws.String("tag:" + TagFleet), Values: []string{fleet}},
-		{Name: aws.String("tag:" + TagIndex), Values: []string{strconv.Itoa(index)}},
 		{Name: aws.String("instance-state-name"), Values: []string{"pending", "running", "stopping", "stopped"}},
-	}})
+	}
+	if index >= 0 {
+		filters = append(filters, types.Filter{Name: aws.String("tag:" + TagIndex), Values: []string{strconv.Itoa(index)}})
+	}
+	out, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: filters})
 	if err != nil {
 		return fmt.Errorf("look for instances of fleet %s left by an interrupted apply: %w", fleet, brief(err))
 	}

@@ -125,12 +125,17 @@ func (r *keyPair) Create(ctx context.Context, req providers.CreateRequest) (prov
 }
 
 // Delete removes the key pair from EC2 and its private key from here.
-// Running instances keep the key they were made with.
+// Running instances keep the key they were made with. The fleet goes with
+// its key pair, so instances still tagged with it that no state records
+// (left by an apply killed mid-launch) are terminated first.
 func (r *keyPair) Delete(ctx context.Context, req providers.DeleteRequest) (providers.DeleteResponse, error) {
 	a := attrsOf(req.State)
 	if id := a.str("key_pair_id"); id != "" {
 		c, err := r.b.client(ctx, a.where(r.profile))
 		if err != nil {
+			return providers.DeleteResponse{}, err
+		}
+		if err := terminateStrays(ctx, c, a.str("name"), -1); err != nil {
 			return providers.DeleteResponse{}, err
 		}
 		// DeleteKeyPair succeeds for a key pair that is already gone.
