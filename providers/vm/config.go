@@ -2,8 +2,10 @@ package vm
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -161,7 +163,9 @@ func (b *Backend) decode(body cty.Value) (settings, []providers.Problem) {
 	}
 
 	if m := get(body, "env"); !m.IsNull() && m.IsKnown() {
-		for k, v := range m.AsValueMap() {
+		vals := m.AsValueMap()
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
+			v := vals[k]
 			if !envName.MatchString(k) {
 				problem("env", "Invalid environment variable name", "env key %q is not a variable name: letters, digits and _, not starting with a digit.", k)
 				continue
@@ -180,7 +184,10 @@ func (b *Backend) decode(body cty.Value) (settings, []providers.Problem) {
 
 	if m := get(body, "worker_binaries"); !m.IsNull() && m.IsKnown() {
 		s.binaries = map[string]string{}
-		for k, v := range m.AsValueMap() {
+		vals := m.AsValueMap()
+		// In key order, so that problems come out the same way every time.
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
+			v := vals[k]
 			if !platform.MatchString(k) {
 				problem("worker_binaries", "Invalid platform", "worker_binaries key %q is not a platform: write GOOS/GOARCH, as \"linux/arm64\".", k)
 				continue
