@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -33,7 +34,23 @@ import (
 )
 
 func main() {
+	tuneGC()
 	os.Exit(run())
+}
+
+// tuneGC makes the collector run less often than Go's default: a lithops
+// command is short-lived and most of what it allocates dies with it, so
+// collecting at 5x the live heap instead of 2x saves a good part of a
+// validate's or plan's CPU time. A soft limit of 256 MiB makes it collect
+// harder before the heap grows past that. GOGC and GOMEMLIMIT, when set,
+// win.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(256 << 20)
+	}
 }
 
 func run() int {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	hcl2 "github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -36,6 +37,9 @@ type Config struct {
 	// structural is set when loading found errors in the configuration's
 	// structure or references, which make evaluating it pointless.
 	structural bool
+
+	depsMu  sync.Mutex
+	jobDeps map[string][]string // JobDeps' answers, by job
 }
 
 // CanEvaluate reports whether the configuration's structure is sound enough

@@ -296,7 +296,24 @@ func (cfg *Config) checkLocalCycles() hcl2.Diagnostics {
 
 // JobDeps returns the jobs a job must wait for: those in its depends_on and
 // those whose results its expressions use, directly or through locals.
+//
+// The answer is worked out once per job and shared: callers must not modify
+// the slice.
 func (cfg *Config) JobDeps(name string) []string {
+	cfg.depsMu.Lock()
+	defer cfg.depsMu.Unlock()
+	if deps, ok := cfg.jobDeps[name]; ok {
+		return deps
+	}
+	if cfg.jobDeps == nil {
+		cfg.jobDeps = map[string][]string{}
+	}
+	deps := cfg.jobDepsOf(name)
+	cfg.jobDeps[name] = deps
+	return deps
+}
+
+func (cfg *Config) jobDepsOf(name string) []string {
 	j := cfg.Jobs[name]
 	set := map[string]bool{}
 	for _, d := range j.DependsOn {
