@@ -75,3 +75,39 @@ output "n" {
 		}
 	}
 }
+
+// TestApproveInTerminal answers apply's question in a real terminal: "no"
+// cancels and changes nothing, "yes" applies.
+func TestApproveInTerminal(t *testing.T) {
+	bin := lithopsBinary(t)
+	dir := t.TempDir()
+	config := "job \"hi\" {\n  map {\n    over    = [\"a\"]\n    command = [\"echo\", each.value]\n  }\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		answer, want string
+		status      int
+	}{
+		{"no", "Apply cancelled.", 1},
+		{"yes", "Apply complete!", 0},
+	} {
+		s := tmuxtest.Start(t, tmuxtest.Options{
+			Command: []string{bin, "apply"},
+			Dir:     dir,
+			Env:     []string{"NO_COLOR=1"},
+			Width:   80, Height: 24,
+		})
+		s.WaitForText(time.Minute, "Enter a value:")
+		s.SendKeys(tc.answer, "Enter")
+		if status := s.Wait(time.Minute); status != tc.status {
+			t.Fatalf("answer %q: exit %d, want %d:\n%s", tc.answer, status, tc.status, s.Scrollback())
+		}
+		if got := strings.Join(strings.Fields(s.Scrollback()), " "); !strings.Contains(got, tc.want) {
+			t.Errorf("answer %q: the screen lacks %q:\n%s", tc.answer, tc.want, s.Scrollback())
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "lithops.state")); err != nil {
+		t.Errorf("no state after the approved apply: %v", err)
+	}
+}
