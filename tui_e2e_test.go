@@ -87,7 +87,7 @@ func TestApproveInTerminal(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		answer, want string
-		status      int
+		status       int
 	}{
 		{"no", "Apply cancelled.", 1},
 		{"yes", "Apply complete!", 0},
