@@ -105,9 +105,12 @@ func Start(t testing.TB, o Options) *Session {
 // run runs a tmux command on the session's server.
 func (s *Session) run(args ...string) (string, error) {
 	cmd := exec.Command(s.tmux, append([]string{"-u", "-S", s.socket}, args...)...)
+	// The pane is a person's terminal: no TMUX of an outer session, and no
+	// CI variable of the machine running the tests (lithops prints plain
+	// lines when CI is set, which is what CI runners export).
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "TMUX=") && !strings.HasPrefix(kv, "TMUX_PANE=") {
+		if !strings.HasPrefix(kv, "TMUX=") && !strings.HasPrefix(kv, "TMUX_PANE=") && !strings.HasPrefix(kv, "CI=") {
 			env = append(env, kv)
 		}
 	}
