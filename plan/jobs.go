@@ -621,7 +621,6 @@ func (p *Planner) SetResults(ctx context.Context, jp *JobPlan, refs []state.Outp
 		result = v
 	}
 	p.ev.SetJobResults(jp.Name, results, result)
-	p.results[jp.Name] = true
 	return nil
 }
 
@@ -682,7 +681,6 @@ func (p *Planner) ResultValue(ctx context.Context, ref state.OutputRef, kind str
 // calls it as jobs finish).
 func (p *Planner) SetJobResults(name string, results []cty.Value, result cty.Value) {
 	p.ev.SetJobResults(name, results, result)
-	p.results[name] = true
 }
 
 // planOutputs evaluates the outputs with what is known.

@@ -30,8 +30,7 @@ type Planner struct {
 	OpenStore func(ctx context.Context, name string) (objstore.Store, error)
 	Hasher    *Hasher
 
-	ev      *hcl.Evaluator
-	results map[string]bool // jobs whose results the evaluator knows
+	ev *hcl.Evaluator
 }
 
 // Options select what a plan covers.
@@ -55,7 +54,6 @@ func NewPlanner(cfg *hcl.Config, reg *providers.Registry, st *state.State) *Plan
 		State:    st,
 		Hasher:   NewHasher(),
 		ev:       cfg.Evaluator(),
-		results:  map[string]bool{},
 	}
 }
 
