@@ -626,21 +626,28 @@ func (p *Planner) SetResults(ctx context.Context, jp *JobPlan, refs []state.Outp
 
 // referenced reports whether any expression uses a job's results.
 func (p *Planner) referenced(name string) bool {
+	p.refsOnce.Do(p.findReferences)
+	return p.outputsUseJobs || p.jobsUsed[name]
+}
+
+// findReferences works out, once, which jobs other jobs depend on and
+// whether an output uses jobs or locals: asking for each job whether any
+// other depends on it costs a walk of every job's expressions, so asking it
+// of every job was quadratic in the number of jobs.
+func (p *Planner) findReferences() {
+	p.jobsUsed = map[string]bool{}
 	for other := range p.Config.Jobs {
 		for _, d := range p.Config.JobDeps(other) {
-			if d == name {
-				return true
-			}
+			p.jobsUsed[d] = true
 		}
 	}
 	for _, o := range p.Config.Outputs {
 		for _, tr := range o.Expr.Variables() {
 			if tr.RootName() == "job" || tr.RootName() == "local" {
-				return true
+				p.outputsUseJobs = true
 			}
 		}
 	}
-	return false
 }
 
 // ResultValue turns a recorded output into the value job.NAME.results holds:

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	hcl2 "github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -31,6 +32,12 @@ type Planner struct {
 	Hasher    *Hasher
 
 	ev *hcl.Evaluator
+
+	// refsOnce computes jobsUsed (jobs some job depends on) and
+	// outputsUseJobs (an output uses a job or a local), for referenced.
+	refsOnce       sync.Once
+	jobsUsed       map[string]bool
+	outputsUseJobs bool
 }
 
 // Options select what a plan covers.
