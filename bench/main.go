@@ -139,7 +139,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	} else {
 		t.TerraformSkip = "terraform is not installed (looked in PATH)"
 	}
-	t.Storage = hasStorage(ctx, base, bin)
+	t.Storage = validates(ctx, base, bin, "probe-storage.hcl")
+	t.FleetSkip = "the SSH fleet slot is not written yet"
+	if !validates(ctx, base, bin, "probe-vm.hcl") {
+		t.FleetSkip = "the SSH fleet executor (backend \"vm\") is not in this build: `lithops validate` refuses it"
+	}
 	meta.Storage = t.Storage
 	if !t.Storage {
 		fmt.Fprintln(stderr, "this lithops build has no localhost storage backend: the engine benchmark uses jobs of one task each instead of resources")
@@ -244,15 +248,15 @@ func findParallel(ctx context.Context, smoke bool, stderr io.Writer) (path, skip
 	return p, ""
 }
 
-// hasStorage reports whether the lithops build validates a localhost
-// storage with create = true.
-func hasStorage(ctx context.Context, base, bin string) bool {
+// validates reports whether the lithops build accepts a probe scenario
+// (a backend it may not have yet) with `lithops validate`.
+func validates(ctx context.Context, base, bin, probe string) bool {
 	dir, err := os.MkdirTemp(base, "probe-")
 	if err != nil {
 		return false
 	}
 	defer os.RemoveAll(dir)
-	text, err := scenario("probe-storage.hcl")
+	text, err := scenario(probe)
 	if err != nil {
 		return false
 	}

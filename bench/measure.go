@@ -145,16 +145,17 @@ func execute(ctx context.Context, dir string, st Step, timeout time.Duration) (O
 	return o, nil
 }
 
-// tail returns the last lines of the first non-empty file, to show with a
-// failure.
+// tail returns the start and the end of the first non-empty file, to show
+// with a failure (a Go panic says what happened at the start, a failed
+// command at the end).
 func tail(paths ...string) string {
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		if err != nil || len(b) == 0 {
 			continue
 		}
-		if len(b) > 600 {
-			b = b[len(b)-600:]
+		if len(b) > 1200 {
+			b = append(append(b[:500:500], "\n    …\n"...), b[len(b)-500:]...)
 		}
 		return "\n    " + string(b)
 	}

@@ -37,7 +37,7 @@ func golden(t *testing.T, name, got string) {
 // TestRender renders a report of made-up samples: two runs of every tool of
 // the smoke suite, terraform missing from the engine benchmark's larger size.
 func TestRender(t *testing.T) {
-	tl := tools{Lithops: "/tmp/x/bin/lithops", Xargs: "/usr/bin/xargs", Parallel: "/usr/bin/parallel",
+	tl := tools{Lithops: "/tmp/x/bin/lithops", Xargs: "/usr/bin/xargs", Parallel: "/usr/bin/parallel", FleetSkip: "the SSH fleet executor is not in this build",
 		Terraform: "/usr/local/bin/terraform", TerraformRC: "/tmp/x/terraform.rc", CPUs: 2, Storage: true}
 	benchmarks, err := suite(tl, smokeSizes)
 	if err != nil {
