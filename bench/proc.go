@@ -21,9 +21,14 @@ type memPeak struct {
 // children until stop is closed. VmHWM only grows, so the last reading of a
 // process is its peak up to that moment; what a process does in its last
 // poll interval can be missed, which is why wait4's figure is the main one.
+//
+// A child is counted once it has started its own program: between the fork
+// and the exec a Go child shares its parent's memory, and /proc shows the
+// parent's figures for it (and the parent's command line).
 func watchMemory(pid int, stop <-chan struct{}) memPeak {
 	var p memPeak
 	kids := map[int]int64{}
+	self := cmdline(pid)
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
@@ -31,6 +36,9 @@ func watchMemory(pid int, stop <-chan struct{}) memPeak {
 			p.client = v
 		}
 		for _, c := range children(pid) {
+			if bytes.Equal(cmdline(c), self) {
+				continue // not exec'd yet
+			}
 			if v := vmHWM(c); v > kids[c] {
 				kids[c] = v
 			}
@@ -45,6 +53,12 @@ func watchMemory(pid int, stop <-chan struct{}) memPeak {
 		case <-tick.C:
 		}
 	}
+}
+
+// cmdline reads a process's command line, or nil once it is gone.
+func cmdline(pid int) []byte {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	return b
 }
 
 // vmHWM reads a process's peak resident set size in bytes, or 0 once it is

@@ -164,7 +164,7 @@ func renderLinearity(p printer, benchmarks []*Benchmark, r *Results) {
 
 func renderMemory(p printer, benchmarks []*Benchmark, r *Results) {
 	p("## 3. Memory\n\n")
-	p("Peak resident memory of the same `true ITEM` runs. **Client** is `ru_maxrss` from wait4 on the lithops process: the larger of its own peak and the peak of the largest descendant it reaped (its worker processes, whose figure in turn covers the tasks they reaped), so it is the client's own peak whenever the client is the largest process. **Polled** is the client's VmHWM read from /proc every %s while it runs, which should agree. **Pool** is the sum over the worker processes (the client's children) of each one's VmHWM, polled the same way. Target: client under %d MiB at the largest size.\n\n",
+	p("Peak resident memory of the same `true ITEM` runs. **Client** is `ru_maxrss` from wait4 on the lithops process: the larger of its own peak and the peak of the largest descendant it reaped (its worker processes, whose figure in turn covers the tasks they reaped), so it is the client's own peak whenever the client is the largest process. **Polled** is the client's VmHWM read from /proc every %s while it runs, which should agree. **Pool** is the sum over the worker processes (the client's children) of each one's VmHWM, polled the same way. **Workers** is the most worker processes one run started: more than the number of cores means the pool replaced a worker that died during that run. Target: client under %d MiB at the largest size.\n\n",
 		pollInterval, targetClientMiB)
 	p("| tasks | client (wait4), median | max | polled client, max | pool, median | workers | target |\n")
 	p("|---:|---:|---:|---:|---:|---:|---|\n")
