@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"lithops/plan"
 )
@@ -31,5 +32,24 @@ func TestIndependentJobsFinishTogether(t *testing.T) {
 		if !run.Complete || run.Len() != 2 {
 			t.Errorf("job %s: complete %v with %d tasks, want complete with 2", name, run.Complete, run.Len())
 		}
+	}
+}
+
+// TestIndependentJobsOpenTheirExecutorOnce pins a thundering herd: every
+// job that starts while the executor is being opened used to open it too
+// (an apply of 1,000 jobs on localhost started a pool of worker processes
+// per job, 2,000 processes, and jobs failed on worker handshake timeouts).
+func TestIndependentJobsOpenTheirExecutorOnce(t *testing.T) {
+	var config strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&config, "job \"j%d\" {\n  map {\n    over    = [\"a\"]\n    command = [\"echo\", each.value]\n  }\n}\n", i)
+	}
+	w := newWorld(t, config.String())
+	w.openDelay = 20 * time.Millisecond // the jobs start while the first open is under way
+	if _, err := w.apply(plan.Options{}, 0); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if got := w.opens.Load(); got != 1 {
+		t.Errorf("the executor was opened %d times, want once", got)
 	}
 }
