@@ -596,12 +596,13 @@ func (p *Planner) LoadResults(ctx context.Context, jp *JobPlan) hcl2.Diagnostics
 }
 
 // SetResults makes a job's outputs, in task order, and its reduce output
-// known to the expressions that use them. Outputs kept in a storage are read
-// only when some expression uses the job's results.
+// known to the expressions that use them. When no expression uses them it
+// does nothing: outputs kept in a storage are not read, and the evaluator
+// keeps its context (rebuilding it costs time in the number of jobs, so
+// doing it for each of many up-to-date jobs was quadratic).
 func (p *Planner) SetResults(ctx context.Context, jp *JobPlan, refs []state.OutputRef, reduce *state.OutputRef) error {
 	js := jp.Spec
 	if !p.referenced(jp.Name) {
-		p.ev.SetJobResults(jp.Name, nil, cty.NullVal(cty.DynamicPseudoType))
 		return nil
 	}
 	results := make([]cty.Value, len(refs))

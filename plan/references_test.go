@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/zclconf/go-cty/cty"
 
 	"lithops/hcl"
 	"lithops/providers"
@@ -73,5 +74,65 @@ job "d" {
 				t.Errorf("wrong referenced jobs (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestSetResultsOfUnusedJobKeepsContext: making known the results of a job
+// that no expression uses leaves the evaluation context as it is, so that a
+// plan of many up-to-date jobs does not rebuild it once per job.
+func TestSetResultsOfUnusedJobKeepsContext(t *testing.T) {
+	dir := t.TempDir()
+	config := `
+job "used" {
+  map {
+    over    = ["x"]
+    command = ["true"]
+  }
+}
+job "user" {
+  map {
+    over    = job.used.results
+    command = ["true", each.value]
+  }
+}
+job "alone" {
+  map {
+    over    = ["y"]
+    command = ["true"]
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reg := &providers.Registry{Executors: map[string]providers.ExecutorBackend{"localhost": &localhost.Executor{}}}
+	cfg, diags := hcl.Load(hcl.LoadOptions{Dir: dir, Registry: reg})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	p := NewPlanner(cfg, reg, state.New())
+	spec := func(name string) *hcl.JobSpec {
+		js, diags := p.Evaluator().Job(name)
+		if diags.HasErrors() {
+			t.Fatal(diags.Error())
+		}
+		return js
+	}
+	alone, used := spec("alone"), spec("used")
+	before, _ := p.Evaluator().Context()
+	out := state.InlineOutput([]byte("v\n"))
+	if err := p.SetResults(t.Context(), &JobPlan{Name: "alone", Spec: alone}, []state.OutputRef{out}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := p.Evaluator().Context(); after != before {
+		t.Errorf("setting the results of an unused job rebuilt the evaluation context")
+	}
+	if err := p.SetResults(t.Context(), &JobPlan{Name: "used", Spec: used}, []state.OutputRef{out}, nil); err != nil {
+		t.Fatal(err)
+	}
+	ctx, _ := p.Evaluator().Context()
+	got := ctx.Variables["job"].GetAttr("used").GetAttr("results")
+	if want := cty.TupleVal([]cty.Value{cty.StringVal("v")}); !got.RawEquals(want) {
+		t.Errorf("wrong job.used.results: got %#v, want %#v", got, want)
 	}
 }
