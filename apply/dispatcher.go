@@ -56,27 +56,51 @@ func (s *sharedDispatcher) Run(ctx context.Context, inv *sched.Invocation, repor
 
 func (s *sharedDispatcher) Close(ctx context.Context) error { return s.d.Close(ctx) }
 
-// dispatcher opens an executor's dispatcher once per apply.
+// dispatcher opens an executor's dispatcher once per apply. Jobs that ask
+// while it is being opened wait for that open rather than starting their
+// own: independent jobs all start at once, and each open of a localhost
+// executor starts a pool of worker processes.
 func (e *Engine) dispatcher(ctx context.Context, addr string) (*sharedDispatcher, error) {
 	e.mu.Lock()
 	if d, ok := e.dispatchers[addr]; ok {
 		e.mu.Unlock()
 		return d, nil
 	}
+	if o, ok := e.opening[addr]; ok {
+		e.mu.Unlock()
+		select {
+		case <-o.done:
+			return o.d, o.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	o := &opening{done: make(chan struct{})}
+	if e.opening == nil {
+		e.opening = map[string]*opening{}
+	}
+	e.opening[addr] = o
 	e.mu.Unlock()
+
 	d, err := e.OpenExecutor(ctx, addr, e.blockResources(addr))
-	if err != nil {
-		return nil, err
-	}
-	sd := newShared(d)
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	if prev, ok := e.dispatchers[addr]; ok {
-		d.Close(context.WithoutCancel(ctx))
-		return prev, nil
+	delete(e.opening, addr)
+	if err == nil {
+		o.d = newShared(d)
+		e.dispatchers[addr] = o.d
 	}
-	e.dispatchers[addr] = sd
-	return sd, nil
+	o.err = err
+	e.mu.Unlock()
+	close(o.done)
+	return o.d, o.err
+}
+
+// opening is an executor being opened; done is closed when d or err is set.
+// A failed open is not remembered: the next job to ask tries again.
+type opening struct {
+	done chan struct{}
+	d    *sharedDispatcher
+	err  error
 }
 
 func (e *Engine) closeDispatchers() {

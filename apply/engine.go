@@ -48,7 +48,8 @@ type Engine struct {
 
 	mu          sync.Mutex
 	dispatchers map[string]*sharedDispatcher
-	failedBlock map[string]string // block address -> why its resources failed
+	opening     map[string]*opening // executors being opened, by address
+	failedBlock map[string]string   // block address -> why its resources failed
 	// current is every resource's state as this apply leaves it, by address.
 	current map[string]currentResource
 }

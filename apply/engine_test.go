@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,6 +90,9 @@ type world struct {
 	reg      *providers.Registry
 	store    objstore.Store
 	dispatch *fakeDispatcher
+	// opens counts the executor opens; openDelay makes each one take time.
+	opens     atomic.Int64
+	openDelay time.Duration
 }
 
 func newWorld(t *testing.T, config string) *world {
@@ -138,6 +142,8 @@ func (w *world) apply(opts plan.Options, inline int64) (*events, error) {
 		Planner: pl, Journal: j, Observer: ev, InlineLimit: inline,
 		Backoff: &sched.Backoff{Base: time.Millisecond, Max: time.Millisecond},
 		OpenExecutor: func(context.Context, string, map[string]cty.Value) (sched.Dispatcher, error) {
+			w.opens.Add(1)
+			time.Sleep(w.openDelay)
 			return w.dispatch, nil
 		},
 		OpenStore: func(context.Context, string) (objstore.Store, objstore.Layout, error) {

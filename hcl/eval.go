@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	hcl2 "github.com/hashicorp/hcl/v2"
@@ -17,10 +18,15 @@ import (
 
 // Evaluator evaluates a configuration's expressions. Job results start
 // unknown; SetJobResults makes a job's results known to what evaluates after
-// it. An Evaluator is not safe for concurrent use.
+// it. An Evaluator is safe for concurrent use: apply runs independent jobs
+// at the same time, and each sets its results as it finishes.
 type Evaluator struct {
-	cfg  *Config
-	fns  map[string]function.Function
+	cfg *Config
+	fns map[string]function.Function
+
+	// mu guards jobs, ctx and localDiags. A context, once built, is never
+	// changed (SetJobResults drops it), so evaluating with it needs no lock.
+	mu   sync.Mutex
 	jobs map[string]cty.Value // job name -> {name, results, result}
 	ctx  *hcl2.EvalContext    // built lazily, dropped when jobs change
 	// localDiags are reported once, by the first context build.
@@ -50,6 +56,8 @@ func (e *Evaluator) SetJobResults(name string, results []cty.Value, result cty.V
 	if result == cty.NilVal {
 		result = cty.NullVal(cty.DynamicPseudoType)
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	e.jobs[name] = cty.ObjectVal(map[string]cty.Value{
 		"name":    cty.StringVal(name),
 		"results": list,
@@ -60,6 +68,8 @@ func (e *Evaluator) SetJobResults(name string, results []cty.Value, result cty.V
 
 // Context returns the evaluation context of the configuration's top level.
 func (e *Evaluator) Context() (*hcl2.EvalContext, hcl2.Diagnostics) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.ctx != nil {
 		return e.ctx, nil
 	}

@@ -596,12 +596,13 @@ func (p *Planner) LoadResults(ctx context.Context, jp *JobPlan) hcl2.Diagnostics
 }
 
 // SetResults makes a job's outputs, in task order, and its reduce output
-// known to the expressions that use them. Outputs kept in a storage are read
-// only when some expression uses the job's results.
+// known to the expressions that use them. When no expression uses them it
+// does nothing: outputs kept in a storage are not read, and the evaluator
+// keeps its context (rebuilding it costs time in the number of jobs, so
+// doing it for each of many up-to-date jobs was quadratic).
 func (p *Planner) SetResults(ctx context.Context, jp *JobPlan, refs []state.OutputRef, reduce *state.OutputRef) error {
 	js := jp.Spec
 	if !p.referenced(jp.Name) {
-		p.ev.SetJobResults(jp.Name, nil, cty.NullVal(cty.DynamicPseudoType))
 		return nil
 	}
 	results := make([]cty.Value, len(refs))
@@ -621,27 +622,33 @@ func (p *Planner) SetResults(ctx context.Context, jp *JobPlan, refs []state.Outp
 		result = v
 	}
 	p.ev.SetJobResults(jp.Name, results, result)
-	p.results[jp.Name] = true
 	return nil
 }
 
 // referenced reports whether any expression uses a job's results.
 func (p *Planner) referenced(name string) bool {
+	p.refsOnce.Do(p.findReferences)
+	return p.outputsUseJobs || p.jobsUsed[name]
+}
+
+// findReferences works out, once, which jobs other jobs depend on and
+// whether an output uses jobs or locals: asking for each job whether any
+// other depends on it costs a walk of every job's expressions, so asking it
+// of every job was quadratic in the number of jobs.
+func (p *Planner) findReferences() {
+	p.jobsUsed = map[string]bool{}
 	for other := range p.Config.Jobs {
 		for _, d := range p.Config.JobDeps(other) {
-			if d == name {
-				return true
-			}
+			p.jobsUsed[d] = true
 		}
 	}
 	for _, o := range p.Config.Outputs {
 		for _, tr := range o.Expr.Variables() {
 			if tr.RootName() == "job" || tr.RootName() == "local" {
-				return true
+				p.outputsUseJobs = true
 			}
 		}
 	}
-	return false
 }
 
 // ResultValue turns a recorded output into the value job.NAME.results holds:
@@ -682,7 +689,6 @@ func (p *Planner) ResultValue(ctx context.Context, ref state.OutputRef, kind str
 // calls it as jobs finish).
 func (p *Planner) SetJobResults(name string, results []cty.Value, result cty.Value) {
 	p.ev.SetJobResults(name, results, result)
-	p.results[name] = true
 }
 
 // planOutputs evaluates the outputs with what is known.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	hcl2 "github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -30,8 +31,13 @@ type Planner struct {
 	OpenStore func(ctx context.Context, name string) (objstore.Store, error)
 	Hasher    *Hasher
 
-	ev      *hcl.Evaluator
-	results map[string]bool // jobs whose results the evaluator knows
+	ev *hcl.Evaluator
+
+	// refsOnce computes jobsUsed (jobs some job depends on) and
+	// outputsUseJobs (an output uses a job or a local), for referenced.
+	refsOnce       sync.Once
+	jobsUsed       map[string]bool
+	outputsUseJobs bool
 }
 
 // Options select what a plan covers.
@@ -55,7 +61,6 @@ func NewPlanner(cfg *hcl.Config, reg *providers.Registry, st *state.State) *Plan
 		State:    st,
 		Hasher:   NewHasher(),
 		ev:       cfg.Evaluator(),
-		results:  map[string]bool{},
 	}
 }
 

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -110,21 +111,97 @@ func writeState(path string, st *State) error {
 	if err != nil {
 		return fmt.Errorf("write state %q: %w", path, err)
 	}
-	data, err := json.MarshalIndent(fst, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write state %q: %w", path, err)
-	}
-	data = append(data, '\n')
-	if err := writeAtomic(path, data); err != nil {
+	if err := writeAtomic(path, func(w io.Writer) error { return encodeIndented(w, fst) }); err != nil {
 		return fmt.Errorf("write state %q: %w", path, err)
 	}
 	st.Lineage, st.Serial = lineage, fst.Serial
 	return nil
 }
 
-// writeAtomic replaces path by data: temporary file, fsync, hard link of the
-// old file to the backup, rename, directory fsync.
-func writeAtomic(path string, data []byte) error {
+// encodeIndented writes fst exactly as json.MarshalIndent(fst, "", "  ")
+// and a newline would, but one task record at a time, so that writing a
+// state needs memory for one record rather than for the whole document
+// several times over (170 MB to write a state of 100,000 tasks).
+func encodeIndented(w io.Writer, fst *fileState) error {
+	shell := *fst
+	shell.Jobs = []fileJob{}
+	head, err := json.MarshalIndent(&shell, "", "  ")
+	if err != nil {
+		return err
+	}
+	// The top-level keys are the only lines indented by exactly two spaces.
+	before, after, ok := bytes.Cut(head, []byte("\n  \"jobs\": []"))
+	if !ok {
+		return errors.New("encode state: no jobs key")
+	}
+	if len(fst.Jobs) == 0 {
+		before, after = head, nil
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(before)
+	if len(fst.Jobs) > 0 {
+		bw.WriteString("\n  \"jobs\": [")
+		for i := range fst.Jobs {
+			if i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			if err := encodeJobIndented(bw, &fst.Jobs[i]); err != nil {
+				return err
+			}
+		}
+		bw.WriteString("\n  ]")
+		bw.Write(after)
+	}
+	bw.WriteByte('\n')
+	return bw.Flush()
+}
+
+// encodeJobIndented writes one job of the state's jobs array, as
+// encodeIndented does the whole state.
+func encodeJobIndented(w *bufio.Writer, job *fileJob) error {
+	const prefix = "    " // a job is an element of the top-level jobs array
+	shell := *job
+	shell.Tasks = []TaskRecord{}
+	head, err := json.MarshalIndent(&shell, prefix, "  ")
+	if err != nil {
+		return err
+	}
+	// A job's own keys are the only lines indented by exactly six spaces.
+	before, after, ok := bytes.Cut(head, []byte("\n      \"tasks\": []"))
+	if !ok {
+		return errors.New("encode state: no tasks key")
+	}
+	if len(job.Tasks) == 0 {
+		_, err := w.Write(head)
+		return err
+	}
+	w.Write(before)
+	w.WriteString("\n      \"tasks\": [")
+	// One encoder and buffer for every record: its output is MarshalIndent's
+	// and a newline.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent(prefix+"    ", "  ")
+	for i := range job.Tasks {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		buf.Reset()
+		if err := enc.Encode(&job.Tasks[i]); err != nil {
+			return err
+		}
+		w.WriteString("\n        ")
+		w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	}
+	w.WriteString("\n      ]")
+	_, err = w.Write(after)
+	return err
+}
+
+// writeAtomic replaces path by what write writes: temporary file, fsync,
+// hard link of the old file to the backup, rename, directory fsync.
+func writeAtomic(path string, write func(io.Writer) error) error {
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	f, err := os.CreateTemp(dir, base+".tmp-*")
 	if err != nil {
@@ -141,7 +218,7 @@ func writeAtomic(path string, data []byte) error {
 	if err := f.Chmod(0o600); err != nil {
 		return err
 	}
-	if _, err := f.Write(data); err != nil {
+	if err := write(f); err != nil {
 		return err
 	}
 	if err := f.Sync(); err != nil {

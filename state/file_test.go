@@ -355,3 +355,44 @@ func TestWriteSortsDependenciesWithoutTouchingCaller(t *testing.T) {
 		t.Errorf("Write reordered the caller's slice: %v", deps)
 	}
 }
+
+// TestEncodeIndentedIsMarshalIndent: the state is written one task record
+// at a time, and the bytes are those of json.MarshalIndent of the whole
+// document, whatever the state holds.
+func TestEncodeIndentedIsMarshalIndent(t *testing.T) {
+	tricky := New()
+	tricky.Lineage = "l"
+	tricky.Resources["storage.x"] = Resource{Addr: "storage.x", Type: "t", Block: "storage.x",
+		Attributes: json.RawMessage(`{"jobs":[],"tasks":[],"nested":{"jobs":[],"tasks":[]},"s":"\n  \"jobs\": []"}`)}
+	empty := &JobRun{Name: "job.empty", DefinitionDigest: "sha256:e", TaskCount: 3}
+	tricky.Jobs[empty.Name] = empty
+	onlyReduce := &JobRun{Name: "job.r", Reduce: &TaskRecord{Key: "<&>", Output: InlineOutput([]byte("a\tb\n"))}}
+	tricky.Jobs[onlyReduce.Name] = onlyReduce
+	tricky.Outputs["jobs"] = Output{Value: json.RawMessage(`{"jobs": [], "tasks": []}`), Type: json.RawMessage(`"dynamic"`)}
+
+	tests := []struct {
+		name string
+		st   *State
+	}{
+		{"empty", New()},
+		{"example", exampleState(t)},
+		{"keys that look like the ones replaced", tricky},
+		{"many tasks", benchState(1000)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fst := view(t, tt.st)
+			want, err := json.MarshalIndent(fst, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := encodeIndented(&got, fst); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(string(want)+"\n", got.String()); diff != "" {
+				t.Errorf("wrong encoding (-MarshalIndent +encodeIndented):\n%s", diff)
+			}
+		})
+	}
+}

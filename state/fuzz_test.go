@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -60,6 +61,17 @@ func FuzzDecodeState(f *testing.F) {
 		first, err := encodeState(st, st.Lineage, st.Serial)
 		if err != nil {
 			t.Fatalf("decoded state cannot be encoded: %v", err)
+		}
+		want, err := json.MarshalIndent(first, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var streamed bytes.Buffer
+		if err := encodeIndented(&streamed, first); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want)+"\n", streamed.String()); diff != "" {
+			t.Fatalf("streamed encoding differs (-MarshalIndent +encodeIndented):\n%s", diff)
 		}
 		path := filepath.Join(t.TempDir(), "s")
 		if err := writeState(path, st); err != nil {
