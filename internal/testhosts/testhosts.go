@@ -98,43 +98,80 @@ func Local(tb testing.TB) *Fleet {
 func start(tb testing.TB, mode string, args ...string) *Fleet {
 	tb.Helper()
 	skipUnlessAvailable(tb)
-	dir := tb.TempDir()
+	f, err := up(tb.TempDir(), mode, args...)
+	if f != nil {
+		f.tb = tb
+		tb.Cleanup(func() {
+			if err := f.Down(); err != nil {
+				tb.Errorf("%v", err)
+			}
+		})
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// Up brings up n hosts as Start does, under dir, for a program that is not
+// a test (the benchmark harness); the caller tears them down with Down.
+// Fault injection (KillSSHD, CutLink, …) is for tests' fleets only.
+func Up(dir string, n int) (*Fleet, error) {
+	if err := Available(); err != nil {
+		return nil, fmt.Errorf("test SSH hosts: %w", err)
+	}
+	f, err := up(dir, "up", strconv.Itoa(n))
+	if err != nil && f != nil {
+		if derr := f.Down(); derr != nil {
+			err = fmt.Errorf("%w; %w", err, derr)
+		}
+		return nil, err
+	}
+	return f, err
+}
+
+// Down tears the hosts down: their sshds, users, namespaces and bridge.
+func (f *Fleet) Down() error {
+	if out, err := f.run("down", f.Dir); err != nil {
+		return fmt.Errorf("tear down test hosts: %w\n%s", err, out)
+	}
+	return nil
+}
+
+// up starts hosts.sh's mode under dir. It returns the fleet, to tear down,
+// as soon as hosts.sh may have started something, also with an error.
+func up(dir, mode string, args ...string) (*Fleet, error) {
 	// The hosts' users read their authorized_keys and live under dir.
 	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
 		if strings.HasPrefix(d, os.TempDir()+string(filepath.Separator)) {
 			fi, err := os.Stat(d)
 			if err != nil {
-				tb.Fatal(err)
+				return nil, err
 			}
 			if err := os.Chmod(d, fi.Mode().Perm()|0o111); err != nil {
-				tb.Fatal(err)
+				return nil, err
 			}
 		}
 	}
-	f := &Fleet{Dir: filepath.Join(dir, "fleet"), tb: tb, script: filepath.Join(dir, "hosts.sh")}
+	f := &Fleet{Dir: filepath.Join(dir, "fleet"), script: filepath.Join(dir, "hosts.sh")}
 	if err := os.WriteFile(f.script, script, 0o755); err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	tb.Cleanup(func() {
-		if out, err := f.run("down", f.Dir); err != nil {
-			tb.Errorf("tear down test hosts: %v\n%s", err, out)
-		}
-	})
 	t0 := time.Now()
 	argv := append([]string{mode, f.Dir}, args...)
 	out, err := f.run(append(argv, strconv.Itoa(os.Getpid()))...)
 	if err != nil {
-		tb.Fatalf("start test hosts: %v\n%s", err, out)
+		return f, fmt.Errorf("start test hosts: %w\n%s", err, out)
 	}
 	f.Startup = time.Since(t0)
 	f.ClientKey = filepath.Join(f.Dir, "client_key")
 	f.KnownHosts = filepath.Join(f.Dir, "known_hosts")
 	hosts, err := readHosts(filepath.Join(f.Dir, "hosts"))
 	if err != nil {
-		tb.Fatal(err)
+		return f, err
 	}
 	f.Hosts = hosts
-	return f
+	return f, nil
 }
 
 // readHosts reads hosts.sh's "ADDR PORT USER HOSTNAME HOME KEY.pub,KEY.pub"
@@ -180,6 +217,9 @@ func (f *Fleet) run(args ...string) ([]byte, error) {
 }
 
 func (f *Fleet) do(args ...string) {
+	if f.tb == nil {
+		panic("testhosts: fault injection needs a fleet from Start or Local, not Up")
+	}
 	f.tb.Helper()
 	if out, err := f.run(args...); err != nil {
 		f.tb.Fatalf("%v\n%s", err, out)
