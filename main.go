@@ -41,15 +41,16 @@ func main() {
 // tuneGC makes the collector run less often than Go's default: a lithops
 // command is short-lived and most of what it allocates dies with it, so
 // collecting at 5x the live heap instead of 2x saves a good part of a
-// validate's or plan's CPU time. A soft limit of 256 MiB makes it collect
-// harder before the heap grows past that. GOGC and GOMEMLIMIT, when set,
-// win.
+// validate's or plan's CPU time. A soft limit of 192 MiB makes it collect
+// harder before the heap grows past that, which keeps a 100,000-task apply
+// near 225 MiB resident (256 MiB let it reach 285 MiB; see
+// docs/BENCHMARKS.md, "Memory"). GOGC and GOMEMLIMIT, when set, win.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(256 << 20)
+		debug.SetMemoryLimit(192 << 20)
 	}
 }
 
