@@ -21,6 +21,8 @@ type applyEvents struct {
 	// JobPhase is the time from the first job_started event to the last
 	// job_finished event; 0 when no job ran.
 	JobPhase time.Duration
+	// Outputs are the root outputs' values, in HCL syntax, by name.
+	Outputs map[string]string
 }
 
 // event is the part of an event this program reads.
@@ -32,6 +34,10 @@ type event struct {
 	Tasks   int       `json:"tasks"`
 	Failed  int       `json:"failed"`
 	Error   string    `json:"error"`
+	Outputs []struct {
+		Name  string `json:"name"`
+		Value string `json:"value"`
+	} `json:"outputs"`
 }
 
 // readEvents reads an event stream, one JSON object per line.
@@ -61,6 +67,12 @@ func readEvents(r io.Reader) (applyEvents, error) {
 		case "finished":
 			out.Finished = true
 			out.Added, out.JobsRan, out.Tasks, out.Failed, out.Error = e.Added, e.JobsRan, e.Tasks, e.Failed, e.Error
+			for _, o := range e.Outputs {
+				if out.Outputs == nil {
+					out.Outputs = map[string]string{}
+				}
+				out.Outputs[o.Name] = o.Value
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -36,6 +36,11 @@ func TestReadEvents(t *testing.T) {
 			want: applyEvents{Finished: true, Added: 2, JobsRan: 2, Tasks: 2, JobPhase: 2 * time.Second},
 		},
 		{
+			name:   "outputs by name, values as the event writes them",
+			stream: `{"type":"finished","time":"2026-01-02T15:04:07.100000Z","jobs_ran":1,"tasks":9,"outputs":[{"name":"lines","value":"\"42\"","sensitive":false}]}` + "\n",
+			want:   applyEvents{Finished: true, JobsRan: 1, Tasks: 9, Outputs: map[string]string{"lines": `"42"`}},
+		},
+		{
 			name:   "a failed apply",
 			stream: `{"type":"finished","time":"2026-01-02T15:04:07.100000Z","tasks":5,"failed":2,"error":"2 tasks failed"}` + "\n",
 			want:   applyEvents{Finished: true, Tasks: 5, Failed: 2, Error: "2 tasks failed"},

@@ -140,19 +140,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		t.TerraformSkip = "terraform is not installed (looked in PATH)"
 	}
 	t.Storage = validates(ctx, base, bin, "probe-storage.hcl")
-	t.FleetSkip = "the SSH fleet slot is not written yet"
-	if !validates(ctx, base, bin, "probe-vm.hcl") {
+	sz := fullSizes
+	if opts.smoke {
+		sz = smokeSizes
+	}
+	selected := func(id string) bool { return opts.only == nil || opts.only.MatchString(id) }
+	switch {
+	case !selected("fleet/ssh"):
+		t.FleetSkip = "not selected by -only"
+	case !validates(ctx, base, bin, "probe-vm.hcl"):
 		t.FleetSkip = "the SSH fleet executor (backend \"vm\") is not in this build: `lithops validate` refuses it"
+	default:
+		fmt.Fprintf(stderr, "starting %d SSH test hosts\n", fleetHosts)
+		if t.Fleet, t.FleetSkip = startFleet(base); t.Fleet != nil {
+			defer func() {
+				if err := t.Fleet.Down(); err != nil {
+					fmt.Fprintf(stderr, "bench: %v\n", err)
+				}
+			}()
+		}
+	}
+	if selected("scan/s3") || selected("scan/s3/capped") {
+		fmt.Fprintf(stderr, "starting an S3 server (gofakes3) with a %s object\n", mib(sz.Scan))
+		s3, err := startS3(sz.Scan, scanCap)
+		if err != nil {
+			t.S3Skip = "the S3 server did not start: " + err.Error()
+		} else {
+			t.S3 = s3
+			defer s3.Close()
+		}
+	} else {
+		t.S3Skip = "not selected by -only"
 	}
 	meta.Storage = t.Storage
 	if !t.Storage {
 		fmt.Fprintln(stderr, "this lithops build has no localhost storage backend: the engine benchmark uses jobs of one task each instead of resources")
 	}
 
-	sz := fullSizes
-	if opts.smoke {
-		sz = smokeSizes
-	}
 	benchmarks, err := suite(t, sz)
 	if err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)

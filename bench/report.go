@@ -66,7 +66,8 @@ func render(w io.Writer, m Meta, benchmarks []*Benchmark, r *Results, skips []st
 	renderLinearity(p, benchmarks, r)
 	renderMemory(p, benchmarks, r)
 	renderEngine(p, m, benchmarks, r)
-	renderPending(p, benchmarks)
+	renderFleet(p, benchmarks, r)
+	renderScan(p, benchmarks, r)
 	renderCommands(p, benchmarks)
 	if len(skips) > 0 {
 		p("## Skipped in this run\n\n")
@@ -249,11 +250,76 @@ func renderEngine(p printer, m Meta, benchmarks []*Benchmark, r *Results) {
 	p("\n")
 }
 
-func renderPending(p printer, benchmarks []*Benchmark) {
-	p("## 5. Not measured yet\n\n")
+func renderFleet(p printer, benchmarks []*Benchmark, r *Results) {
+	p("## 5. SSH fleet\n\n")
+	p("%d hosts, each a network namespace of this machine with its own sshd, user and address (the hosts of the vm backend's tests, `internal/testhosts`), running %d tasks at a time each. lithops applies a job of `echo ITEM` tasks through a `vm` executor: one SSH connection per host carrying a long-lived worker. GNU parallel runs the same `echo ITEM` with `--sshlogin %d/USER@HOST` for each host and the same key and known_hosts: an ssh login per task, as parallel does. lithops's first apply of each run bootstraps the hosts (the worker binary is already on them after the first run, so it checks and records them), and is shown apart; the compared figure is the second apply, the job. Target: lithops faster (lithops ÷ parallel < 1).\n\n",
+		fleetHosts, fleetSlots, fleetSlots)
+	p("| tasks | tool | step | median | min–max | CPU | load | per task | lithops ÷ peer | target |\n")
+	p("|---:|---|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, b := range benchmarks {
-		if b.Section == Pending {
-			p("- `%s`: skipped: %s.\n", b.ID, b.Skip)
+		if b.Section != Fleet || b.Skip != "" {
+			continue
+		}
+		lith := summarize(seconds(r.Samples(b.ID, "lithops", "run"), wall))
+		for _, t := range b.Tools {
+			for _, st := range t.Steps {
+				ss := r.Samples(b.ID, t.Name, st.Name)
+				step := map[string]string{"bootstrap": "bootstrap (1 task)", "run": "job"}[st.Name]
+				if len(ss) == 0 {
+					p("| %s | %s | %s | not run | | | | | | |\n", thousands(b.Size), t.Label, step)
+					continue
+				}
+				s := summarize(seconds(ss, wall))
+				per, ratio, target := "", "", ""
+				if st.Name == "run" {
+					per = perItem(s.Median, b.Size)
+					if t.Name != "lithops" && lith.N > 0 {
+						q := lith.Median / s.Median
+						ratio = fmt.Sprintf("%.3f", q)
+						target = verdict(q < 1, "< 1")
+					}
+				}
+				p("| %s | %s | %s | %s | %s–%s | %s | %s | %s | %s | %s |\n", thousands(b.Size), t.Label, step,
+					secs(s.Median), secs(s.Min), secs(s.Max), secs(summarize(seconds(ss, cpu)).Median), load(ss), per, ratio, target)
+			}
+		}
+	}
+	p("\n")
+}
+
+func renderScan(p printer, benchmarks []*Benchmark, r *Results) {
+	p("## 6. Partitioned scan over S3\n\n")
+	p("Counting the lines of one object in an S3 bucket served by gofakes3 (in memory, in the harness's own process, on this machine). lithops applies a job whose `map { input { storage = storage.data; keys = [...]; chunk_count = %d; newline = true } }` splits the object into %d newline-aligned chunks, read with ranged GETs, one `wc -l` task per chunk on a localhost executor with %d worker processes, summed by a reduce; the check is that the sum equals the object's line count. The peer is one stream: `curl URL | wc -l`. **capped** puts a proxy in front of the server that holds each response to %s a second, about what one S3 GET sustains: a synthetic limit, standing for the per-connection throughput that parallel ranged reads overcome. Uncapped, both sides are bound by this machine's CPU (the server, the readers and `wc` share its cores), so the figure says what the partitioning costs rather than what it gains. Target, capped only: lithops faster (lithops ÷ stream < 1).\n\n",
+		scanChunks, scanChunks, scanChunks, mib(scanCap))
+	p("| object | responses | tool | median | min–max | CPU | load | throughput | lithops ÷ peer | target |\n")
+	p("|---:|---|---|---:|---:|---:|---:|---:|---:|---|\n")
+	for _, b := range benchmarks {
+		if b.Section != Scan || b.Skip != "" {
+			continue
+		}
+		lith := summarize(seconds(r.Samples(b.ID, "lithops", "run"), wall))
+		limit := "as fast as served"
+		if b.Capped {
+			limit = "capped at " + mib(scanCap) + "/s"
+		}
+		for _, t := range b.Tools {
+			ss := r.Samples(b.ID, t.Name, "run")
+			if len(ss) == 0 {
+				p("| %s | %s | %s | not run | | | | | | |\n", mib(int64(b.Size)), limit, t.Label)
+				continue
+			}
+			s := summarize(seconds(ss, wall))
+			ratio, target := "", ""
+			if t.Name != "lithops" && lith.N > 0 {
+				q := lith.Median / s.Median
+				ratio = fmt.Sprintf("%.3f", q)
+				if b.Capped {
+					target = verdict(q < 1, "< 1")
+				}
+			}
+			p("| %s | %s | %s | %s | %s–%s | %s | %s | %.0f MiB/s | %s | %s |\n", mib(int64(b.Size)), limit, t.Label,
+				secs(s.Median), secs(s.Min), secs(s.Max), secs(summarize(seconds(ss, cpu)).Median), load(ss),
+				float64(b.Size)/(1<<20)/s.Median, ratio, target)
 		}
 	}
 	p("\n")
@@ -264,7 +330,7 @@ func renderCommands(p printer, benchmarks []*Benchmark) {
 	p("Each run's directory holds the files named here; `items.txt` is the output of `seq N`. The lithops configurations are in `bench/scenarios/`. GNU parallel hands each command line to a shell (`$SHELL -c`, bash here) even with `-q`, so its `true` and `echo` are shell builtins; xargs and lithops start the program directly.\n\n")
 	seen := map[string]bool{}
 	for _, b := range benchmarks {
-		if b.Section == Pending || b.Section == Linearity {
+		if b.Skip != "" || b.Section == Linearity {
 			continue
 		}
 		key := b.Workload
@@ -277,13 +343,21 @@ func renderCommands(p printer, benchmarks []*Benchmark) {
 			p("**%s**\n\n", workloadLabel[b.Workload])
 		case Engine:
 			p("**Engine bookkeeping** (N = %s shown)\n\n", thousands(b.Size))
+		case Fleet:
+			p("**SSH fleet** (%s tasks; USER@HOST and the key paths are the test hosts')\n\n", thousands(b.Size))
+		case Scan:
+			p("**Partitioned scan** (the uncapped server's URL shown; the capped one differs in its port)\n\n")
 		}
 		for _, t := range b.Tools {
 			files := make([]string, 0, len(t.Files))
 			for _, name := range sortedKeys(t.Files) {
 				files = append(files, fileNote(b, name))
 			}
-			p("- %s, in a directory with %s:\n\n", t.Label, strings.Join(files, " and "))
+			if len(files) == 0 {
+				p("- %s:\n\n", t.Label)
+			} else {
+				p("- %s, in a directory with %s:\n\n", t.Label, strings.Join(files, " and "))
+			}
 			for _, st := range t.Steps {
 				p("      %s\n", display(st))
 			}
@@ -299,6 +373,10 @@ func fileNote(b *Benchmark, name string) string {
 		return "`items.txt`"
 	case b.Section == Throughput && name == "main.hcl":
 		return "`main.hcl` = `bench/scenarios/tasks-" + b.Workload + ".hcl`"
+	case name == "main.hcl" && b.Section == Fleet:
+		return "`main.hcl` from `bench/scenarios/fleet-ssh.hcl`"
+	case name == "main.hcl" && b.Section == Scan:
+		return "`main.hcl` from `bench/scenarios/scan-s3.hcl`"
 	case name == "main.hcl" && b.Workload == "storage":
 		return "`main.hcl` from `bench/scenarios/resources-storage.hcl.tmpl`"
 	case name == "main.hcl":

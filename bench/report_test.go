@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"lithops/internal/testhosts"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -37,7 +40,12 @@ func golden(t *testing.T, name, got string) {
 // TestRender renders a report of made-up samples: two runs of every tool of
 // the smoke suite, terraform missing from the engine benchmark's larger size.
 func TestRender(t *testing.T) {
-	tl := tools{Lithops: "/tmp/x/bin/lithops", Xargs: "/usr/bin/xargs", Parallel: "/usr/bin/parallel", FleetSkip: "the SSH fleet executor is not in this build",
+	fleet := &testhosts.Fleet{ClientKey: "/tmp/x/fleet/client_key", KnownHosts: "/tmp/x/fleet/known_hosts"}
+	for i := range fleetHosts {
+		fleet.Hosts = append(fleet.Hosts, testhosts.Host{Addr: fmt.Sprintf("10.231.0.%d", 11+i), Port: 22, User: fmt.Sprintf("lt0h%d", i+1)})
+	}
+	tl := tools{Lithops: "/tmp/x/bin/lithops", Xargs: "/usr/bin/xargs", Parallel: "/usr/bin/parallel", Fleet: fleet,
+		S3:        &s3Server{URL: "http://127.0.0.1:40001", CappedURL: "http://127.0.0.1:40002", CapRate: scanCap, Size: 7 << 20, Lines: 71234},
 		Terraform: "/usr/local/bin/terraform", TerraformRC: "/tmp/x/terraform.rc", CPUs: 2, Storage: true}
 	benchmarks, err := suite(tl, smokeSizes)
 	if err != nil {
@@ -52,7 +60,11 @@ func TestRender(t *testing.T) {
 			}
 			for si, st := range tool.Steps {
 				for run := range 2 {
-					unit := time.Duration(1+ti) * time.Duration(b.Size+si) * ms
+					size := b.Size
+					if b.Section == Scan {
+						size >>= 20 // a millisecond a MiB
+					}
+					unit := time.Duration(1+ti) * time.Duration(size+si) * ms
 					s := Sample{
 						Wall:   unit + time.Duration(run)*ms,
 						CPU:    unit / 2,

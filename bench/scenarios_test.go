@@ -55,7 +55,7 @@ func TestSuiteUsesEveryScenario(t *testing.T) {
 		}
 	}
 	src := ""
-	for _, f := range []string{"suite.go", "main.go"} {
+	for _, f := range []string{"suite.go", "main.go", "fleet.go", "scan.go"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"lithops/internal/testhosts"
 )
 
 // Section is a part of the report.
@@ -17,7 +19,8 @@ const (
 	Throughput Section = iota + 1
 	Linearity
 	Engine
-	Pending
+	Fleet
+	Scan
 )
 
 // Benchmark is one workload at one size, run by each of its tools.
@@ -28,9 +31,11 @@ type Benchmark struct {
 	Section Section
 	// Workload is how the report names what runs.
 	Workload string
-	// Size is the number of tasks or resources.
-	Size  int
-	Tools []*Tool
+	// Size is the number of tasks or resources (bytes for a scan).
+	Size int
+	// Capped marks the scan whose responses are held to a fixed rate.
+	Capped bool
+	Tools  []*Tool
 	// Skip, when set, says why the benchmark does not run.
 	Skip string
 }
@@ -56,11 +61,15 @@ type sizes struct {
 	Small, Large, Huge, CPU int
 	// Resources are the engine benchmark's sizes.
 	Resources []int
+	// Fleet is the SSH fleet benchmark's number of tasks; Scan the size
+	// in bytes of the scan benchmark's object.
+	Fleet int
+	Scan  int64
 }
 
 var (
-	fullSizes  = sizes{Small: 1_000, Large: 10_000, Huge: 100_000, CPU: 200, Resources: []int{1_000, 5_000}}
-	smokeSizes = sizes{Small: 10, Large: 100, Huge: 1_000, CPU: 4, Resources: []int{10, 50}}
+	fullSizes  = sizes{Small: 1_000, Large: 10_000, Huge: 100_000, CPU: 200, Resources: []int{1_000, 5_000}, Fleet: 300, Scan: 1 << 30}
+	smokeSizes = sizes{Small: 10, Large: 100, Huge: 1_000, CPU: 4, Resources: []int{10, 50}, Fleet: 12, Scan: 8 << 20}
 )
 
 // tools says where the programs are and what this machine has.
@@ -78,8 +87,13 @@ type tools struct {
 	// Storage is true when this lithops build has the localhost storage
 	// backend (the resource of the engine benchmark).
 	Storage bool
-	// FleetSkip says why the SSH fleet slot does not run.
+	// Fleet are the SSH hosts of the fleet benchmark; FleetSkip says why
+	// there are none.
+	Fleet     *testhosts.Fleet
 	FleetSkip string
+	// S3 serves the scan benchmark's object; S3Skip says why there is none.
+	S3     *s3Server
+	S3Skip string
 }
 
 // suite lists every benchmark in the order they run.
@@ -125,16 +139,8 @@ func suite(t tools, sz sizes) ([]*Benchmark, error) {
 		}
 		out = append(out, b)
 	}
-	out = append(out,
-		&Benchmark{
-			ID: "fleet/ssh", Section: Pending, Workload: "ssh",
-			Skip: t.FleetSkip + "; this slot will compare a job on SSH hosts (network-namespace hosts with their own sshd) with `parallel --sshlogin` on the same hosts",
-		},
-		&Benchmark{
-			ID: "scan/s3", Section: Pending, Workload: "s3scan",
-			Skip: "not written yet: it needs an S3 endpoint holding a few GB of objects, which this harness does not start; this slot will compare a partitioned scan (`input { storage = storage.s3 … }`, one task per chunk) with a single-stream read of the same objects",
-		},
-	)
+	out = append(out, fleetBenchmark(t, sz.Fleet))
+	out = append(out, scanBenchmarks(t)...)
 	return out, nil
 }
 
