@@ -68,7 +68,7 @@ type sizes struct {
 }
 
 var (
-	fullSizes  = sizes{Small: 1_000, Large: 10_000, Huge: 100_000, CPU: 200, Resources: []int{1_000, 5_000}, Fleet: 300, Scan: 1 << 30}
+	fullSizes  = sizes{Small: 1_000, Large: 10_000, Huge: 100_000, CPU: 200, Resources: []int{1_000, 5_000}, Fleet: 1_000, Scan: 1 << 30}
 	smokeSizes = sizes{Small: 10, Large: 100, Huge: 1_000, CPU: 4, Resources: []int{10, 50}, Fleet: 12, Scan: 8 << 20}
 )
 
