@@ -84,7 +84,14 @@ func userData(hostKeyPEM, hostKeyPub, user string, idle time.Duration) ([]byte, 
 			{"systemctl", "enable", "--now", "lithops-idle-watchdog.service"},
 		},
 	}
-	body, err := yaml.Marshal(cc)
+	var doc yaml.Node
+	if err := doc.Encode(cc); err != nil {
+		return nil, fmt.Errorf("render user data: %w", err)
+	}
+	if err := quoteWhatDoesNotRoundTrip(&doc, cc.SSHKeys); err != nil {
+		return nil, fmt.Errorf("render user data: %w", err)
+	}
+	body, err := yaml.Marshal(&doc)
 	if err != nil {
 		return nil, fmt.Errorf("render user data: %w", err)
 	}
@@ -93,6 +100,42 @@ func userData(hostKeyPEM, hostKeyPub, user string, idle time.Duration) ([]byte, 
 		return nil, fmt.Errorf("user data is %d bytes, more than EC2's 16384", len(out))
 	}
 	return out, nil
+}
+
+// quoteWhatDoesNotRoundTrip writes the host keys anew into the encoded
+// document, double-quoted when the YAML encoder's own choice of style would
+// not read back as they were: yaml.v3 turns "\n" into an empty block scalar,
+// and writes a line ending in a tab as one that does not parse. Double-quoted
+// scalars escape every such character.
+func quoteWhatDoesNotRoundTrip(doc *yaml.Node, keys map[string]string) error {
+	root := doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "ssh_keys" {
+			continue
+		}
+		m := root.Content[i+1]
+		for j := 0; j+1 < len(m.Content); j += 2 {
+			v, ok := keys[m.Content[j].Value]
+			if !ok {
+				return fmt.Errorf("ssh_keys: unexpected key %q", m.Content[j].Value)
+			}
+			n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
+			probe := yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+				{Kind: yaml.ScalarNode, Tag: "!!str", Value: "k"}, n,
+			}}
+			b, err := yaml.Marshal(&probe)
+			var back map[string]string
+			if err != nil || yaml.Unmarshal(b, &back) != nil || back["k"] != v {
+				n.Style = yaml.DoubleQuotedStyle
+			}
+			m.Content[j+1] = n
+		}
+		return nil
+	}
+	return fmt.Errorf("no ssh_keys in the document")
 }
 
 // ParseUserData reads back the user data userData renders.
