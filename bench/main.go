@@ -161,7 +161,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if selected("scan/s3") || selected("scan/s3/capped") {
-		fmt.Fprintf(stderr, "starting an S3 server (gofakes3) with a %s object\n", mib(sz.Scan))
+		fmt.Fprintf(stderr, "starting an S3 server (gofakes3); its %s object is put there just before the scan benchmarks\n", mib(sz.Scan))
 		s3, err := startS3(sz.Scan, scanCap)
 		if err != nil {
 			t.S3Skip = "the S3 server did not start: " + err.Error()

@@ -127,8 +127,11 @@ func execute(ctx context.Context, dir string, st Step, timeout time.Duration) (O
 		o.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
 	}
 	o.ExitCode = cmd.ProcessState.ExitCode()
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return o, fmt.Errorf("%s did not finish within %s", st.Name, timeout)
+	}
+	if ctx.Err() != nil {
+		return o, fmt.Errorf("%s: interrupted", st.Name)
 	}
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) {

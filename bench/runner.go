@@ -54,6 +54,14 @@ func (r *runner) run(ctx context.Context, b *Benchmark) {
 			r.skip(b.ID+" "+t.Name, t.Skip)
 		}
 	}
+	if b.Before != nil {
+		if err := b.Before(); err != nil {
+			msg := fmt.Sprintf("%s: %v", b.ID, err)
+			r.failures = append(r.failures, msg)
+			fmt.Fprintf(r.log, "FAIL %s\n", msg)
+			return
+		}
+	}
 	for i := range r.runs {
 		for _, t := range b.Tools {
 			if t.Skip != "" || ctx.Err() != nil {

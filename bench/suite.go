@@ -38,6 +38,8 @@ type Benchmark struct {
 	Tools  []*Tool
 	// Skip, when set, says why the benchmark does not run.
 	Skip string
+	// Before, when set, runs once before the benchmark's first run.
+	Before func() error
 }
 
 // Tool is one contender of a benchmark.
