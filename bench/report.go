@@ -45,7 +45,7 @@ const (
 func render(w io.Writer, m Meta, benchmarks []*Benchmark, r *Results, skips []string) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("# lithops benchmarks\n\n")
-	p("This file is the report of one run of the benchmark harness, as it printed it. To reproduce it, from the repository's root: `go run ./bench -out docs/BENCHMARKS.md` (about 75 minutes on 2 cores; `-runs N` for fewer runs, `-only REGEX` for some benchmarks, `-smoke` for the quick check CI runs). It builds lithops, installs GNU parallel with apt-get when it is missing, uses Terraform when it is installed, and needs root for the SSH fleet's network-namespace hosts (without root that benchmark is skipped and says so). Each section says what its peer is and what target it checks.\n\n")
+	p("This file is the report of one run of the benchmark harness, as it printed it. To reproduce it, from the repository's root: `go run ./bench -out docs/BENCHMARKS.md` (about 45 minutes on 2 cores; `-runs N` for fewer runs, `-only REGEX` for some benchmarks, `-smoke` for the quick check CI runs). It builds lithops, installs GNU parallel with apt-get when it is missing, uses Terraform when it is installed, and needs root for the SSH fleet's network-namespace hosts (without root that benchmark is skipped and says so). Each section says what its peer is and what target it checks.\n\n")
 	p("Produced by `%s` on %s (the whole run took %s).\n\n", m.Command, m.Date.Format("2006-01-02 15:04 UTC"), m.Elapsed.Round(time.Second))
 	if m.Smoke {
 		p("**Smoke mode**: tiny sizes, to check that the harness and every command work; these figures say nothing about speed.\n\n")
