@@ -1,6 +1,7 @@
 package views
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -59,6 +60,17 @@ func (pw *planWriter) symbol(a plan.Action) string {
 // block per resource change and per job (never one line per task), then a
 // summary line.
 func WritePlan(w io.Writer, p *plan.Plan, opts PlanOptions) error {
+	// One write per 64 KiB, not per line: a plan of thousands of resources
+	// was thousands of write calls.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	err := writePlan(bw, p, opts)
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+func writePlan(w io.Writer, p *plan.Plan, opts PlanOptions) error {
 	pw := &planWriter{w: w, color: opts.Color}
 	if !p.HasChanges() {
 		pw.printf("%s\n\n", pw.paint(ansiBold+ansiGreen, "No changes."))
