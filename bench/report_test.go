@@ -2,40 +2,15 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"lithops/internal/golden"
 	"lithops/internal/testhosts"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("wrong %s (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
-}
 
 // TestRender renders a report of made-up samples: two runs of every tool of
 // the smoke suite, terraform missing from the engine benchmark's larger size.
@@ -88,7 +63,7 @@ func TestRender(t *testing.T) {
 	}
 	var b bytes.Buffer
 	render(&b, m, benchmarks, r, []string{"resources/50 terraform: made up for the test"})
-	golden(t, "report.md", b.String())
+	golden.Check(t, "report.md", b.String())
 }
 
 func TestDisplay(t *testing.T) {

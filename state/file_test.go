@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"lithops/internal/golden"
 )
 
 var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -84,25 +86,6 @@ func exampleState(t *testing.T) *State {
 	return st
 }
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("wrong %s (-want +got):\n%s", name, diff)
-	}
-}
-
 // view is a State as plain comparable data, sorted.
 func view(t *testing.T, st *State) *fileState {
 	t.Helper()
@@ -122,7 +105,7 @@ func TestWriteGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "state.golden.json", got)
+	golden.Check(t, "state.golden.json", string(got))
 }
 
 func TestReadGoldenRoundTrip(t *testing.T) {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"lithops/internal/golden"
 )
 
 const testLineage = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d"
@@ -122,7 +124,7 @@ func journalBytes(t *testing.T) []byte {
 }
 
 func TestJournalGolden(t *testing.T) {
-	golden(t, "journal.golden.jsonl", journalBytes(t))
+	golden.Check(t, "journal.golden.jsonl", string(journalBytes(t)))
 }
 
 func TestJournalCommitFoldsIntoState(t *testing.T) {

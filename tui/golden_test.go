@@ -1,40 +1,16 @@
 package tui
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/google/go-cmp/cmp"
+
+	"lithops/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("wrong %s (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
-}
 
 // screenOf drives a model through a scenario at a fixed size: the live frame
 // while it runs, the final report once Finished.
@@ -59,7 +35,7 @@ func TestGoldenFrames(t *testing.T) {
 			name := fmt.Sprintf("%s-%dx%d", sc.name, size.w, size.h)
 			t.Run(name, func(t *testing.T) {
 				got := screenOf(sc, size.w, size.h, false)
-				golden(t, filepath.Join("frames", name+".golden"), got)
+				golden.Check(t, filepath.Join("frames", name+".golden"), got)
 			})
 		}
 	}

@@ -3,8 +3,6 @@ package views
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,30 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"lithops/apply"
+	"lithops/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("wrong %s (-want +got; go test -update rewrites it):\n%s", path, diff)
-	}
-}
 
 // playPlain runs steps through a Plain renderer on a fake clock.
 func playPlain(steps []step, color bool) string {
@@ -68,7 +44,7 @@ func TestPlainGolden(t *testing.T) {
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {
 			got := playPlain(r.steps, false)
-			golden(t, filepath.Join("plain", r.name+".golden"), got)
+			golden.Check(t, filepath.Join("plain", r.name+".golden"), got)
 			if strings.ContainsAny(got, "\r\x1b") {
 				t.Errorf("uncoloured output has a carriage return or an escape sequence:\n%q", got)
 			}

@@ -3,30 +3,22 @@ package views_test
 import (
 	"bytes"
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 
 	"lithops/hcl"
 	"lithops/internal/fakeprovider"
+	"lithops/internal/golden"
 	"lithops/plan"
 	"lithops/providers"
 	"lithops/providers/localhost"
 	"lithops/state"
 	"lithops/views"
 )
-
-// updating reports whether -update (declared by the package's internal
-// tests) asks to rewrite golden files.
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // harness is a configuration directory, a fake cloud and a state.
 type harness struct {
@@ -120,24 +112,6 @@ func (h *harness) recordTasks(p *plan.Plan, job string, indexes ...int) {
 		return
 	}
 	h.t.Fatalf("no job %s in the plan", job)
-}
-
-func golden(t *testing.T, name string, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "plan", name+".golden")
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%s (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("rendered plan differs from %s (-want +got):\n%s", path, diff)
-	}
 }
 
 func render(p *plan.Plan) string {
@@ -332,7 +306,7 @@ job "grep" {
 			}
 			h.write(tt.edit)
 			p := h.plan(tt.opts, tt.vars...)
-			golden(t, tt.name, render(p))
+			golden.Check(t, filepath.Join("plan", tt.name+".golden"), render(p))
 		})
 	}
 }
@@ -378,7 +352,7 @@ storage "data" {
 	_, diags := p.Plan(context.Background(), plan.Options{Refresh: true})
 	var b bytes.Buffer
 	views.WriteDiagnostics(&b, diags, views.DiagnosticsOptions{Files: p.Config.Files, BaseDir: h.dir})
-	golden(t, "errors", b.String())
+	golden.Check(t, filepath.Join("plan", "errors.golden"), b.String())
 }
 
 var _ = cty.NilVal

@@ -3,12 +3,9 @@ package fakeec2
 import (
 	"context"
 	"encoding/xml"
-	"flag"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+	"lithops/internal/golden"
+)
 
 // TestErrorsReachTheSDK checks that every error the server sends surfaces
 // in the real SDK client as a smithy.APIError with EC2's code and the HTTP
@@ -215,19 +212,7 @@ func TestGoldenResponses(t *testing.T) {
 			tt.form.Set("Version", "2016-11-15")
 			_, raw := post(t, srv, tt.form, true)
 			body := indentXML(t, raw)
-			path := filepath.Join("testdata", tt.golden)
-			if *update {
-				if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), body); diff != "" {
-				t.Errorf("wrong %s response (-want +got):\n%s", tt.golden, diff)
-			}
+			golden.Check(t, tt.golden, body)
 		})
 	}
 }

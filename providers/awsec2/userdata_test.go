@@ -1,19 +1,16 @@
 package awsec2
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+	"lithops/internal/golden"
+)
 
 // A fixed host key (made with ssh-keygen for this test, used nowhere
 // else), so the rendered user data is stable; the test checks its halves
@@ -38,17 +35,7 @@ func TestUserData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "userdata.golden")
-	if *update {
-		os.WriteFile(golden, got, 0o644)
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("wrong user data (-want +got):\n%s", diff)
-	}
+	golden.Check(t, "userdata.golden", string(got))
 	if len(got) > 16384 {
 		t.Errorf("user data is %d bytes, over EC2's 16 KiB", len(got))
 	}
