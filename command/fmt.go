@@ -12,6 +12,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"lithops/hcl"
+	"lithops/internal/atomicfile"
 	"lithops/views"
 )
 
@@ -151,38 +152,12 @@ func fmtFile(env *Env, path string, write, showDiff, color bool) (bool, int) {
 			fmt.Fprintf(env.Stderr, "Error: %s\n", err)
 			return false, 1
 		}
-		if err := writeFileAtomic(path, out, st.Mode().Perm()); err != nil {
+		if err := atomicfile.Write(path, out, st.Mode().Perm()); err != nil {
 			fmt.Fprintf(env.Stderr, "Error: %s\n", err)
 			return false, 1
 		}
 	}
 	return true, 0
-}
-
-// writeFileAtomic replaces path with data through a temporary file, so an
-// interrupted write never leaves half a file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func relPath(base, p string) string {
