@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/zclconf/go-cty/cty"
 
+	"lithops/objstore"
 	"lithops/providers"
 	"lithops/providers/vm"
 )
@@ -69,7 +70,7 @@ type Timing struct {
 func (t Timing) poller() func(context.Context) error {
 	d := t.Poll / 10
 	return func(ctx context.Context) error {
-		err := sleep(ctx, d)
+		err := objstore.Sleep(ctx, d)
 		d = min(2*d, t.Poll)
 		return err
 	}

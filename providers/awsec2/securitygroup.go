@@ -236,15 +236,3 @@ func sshPermissions(cidrs []string) []types.IpPermission {
 	}
 	return []types.IpPermission{p}
 }
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

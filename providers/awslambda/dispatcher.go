@@ -87,7 +87,7 @@ func newDispatcher(cfg dispatcherConfig) *dispatcher {
 	}
 	d := &dispatcher{cfg: cfg, sleep: cfg.Sleep, files: map[string]*upload{}, storages: map[string]worker.StorageRef{}}
 	if d.sleep == nil {
-		d.sleep = sleepCtx
+		d.sleep = objstore.Sleep
 	}
 	d.storages[cfg.Storage.Name] = cfg.Storage
 	return d

@@ -135,14 +135,3 @@ func (d *dispatcher) invoke(ctx context.Context, payload []byte) (*lambda.Invoke
 		}
 	}
 }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
