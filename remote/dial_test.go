@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"lithops/internal/testhosts"
+
 	"golang.org/x/crypto/ssh/agent"
 )
 
@@ -49,7 +51,7 @@ func silentServer(t *testing.T) Host {
 // login never gets that far.
 func silentConfig(t *testing.T) Config {
 	return Config{
-		AgentSocket: serveAgent(t, agent.NewKeyring()),
+		AgentSocket: testhosts.ServeAgent(t, agent.NewKeyring()),
 		HostKey:     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJb87pPYpt11uTLOoxoA3dt8ibGpgymsxrp9uBSw2hEZ",
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -462,7 +461,7 @@ func TestAgentAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	keyring := agent.NewKeyring()
-	sock := serveAgent(t, keyring)
+	sock := testhosts.ServeAgent(t, keyring)
 	cfg := Config{AgentSocket: sock, KnownHostsFiles: []string{f.KnownHosts}}
 
 	_, err = Dial(context.Background(), host(t, h), cfg)
@@ -482,28 +481,6 @@ func TestAgentAuth(t *testing.T) {
 	cfg = keyConfig(f)
 	cfg.AgentSocket = filepath.Join(t.TempDir(), "gone.sock")
 	dialT(t, h, cfg)
-}
-
-// serveAgent serves keyring on a unix socket until the test ends.
-func serveAgent(t testing.TB, keyring agent.Agent) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { defer c.Close(); agent.ServeAgent(keyring, c) })
-		}
-	})
-	return sock
 }
 
 func TestKillSSHDDetected(t *testing.T) {

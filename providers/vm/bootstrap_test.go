@@ -2,13 +2,11 @@ package vm
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -248,7 +246,7 @@ func TestAgentAndLocalUser(t *testing.T) {
 	}
 	b := testBackend(t)
 	b.User = h.User
-	b.AgentSocket = serveAgent(t, keyring)
+	b.AgentSocket = testhosts.ServeAgent(t, keyring)
 	body := decodeBody(t, `
 hosts = ["`+h.Addr+`:`+strconv.Itoa(h.Port)+`"]
 ssh {
@@ -263,26 +261,4 @@ ssh {
 	if got := string(finals[0].Stdout); got != h.User+"\n" {
 		t.Errorf("task ran as %q, want %s", got, h.User)
 	}
-}
-
-// serveAgent serves keyring on a unix socket until the test ends.
-func serveAgent(t testing.TB, keyring agent.Agent) string {
-	t.Helper()
-	sock := filepath.Join(t.TempDir(), "agent.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { l.Close(); wg.Wait() })
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			wg.Go(func() { defer c.Close(); agent.ServeAgent(keyring, c) })
-		}
-	})
-	return sock
 }
