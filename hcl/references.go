@@ -217,7 +217,7 @@ func (cfg *Config) checkRef(tr hcl2.Traversal, sc scope) *hcl2.Diagnostic {
 
 func undeclared(kind, name string, rng hcl2.Range, declared []string) *hcl2.Diagnostic {
 	detail := fmt.Sprintf("No %s named %q is declared.", kind, name)
-	if s := suggest(name, declared); s != "" {
+	if s := Suggest(name, declared); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	} else if len(declared) > 0 {
 		detail += fmt.Sprintf(" Declared: %s.", strings.Join(declared, ", "))
@@ -230,14 +230,10 @@ func undeclared(kind, name string, rng hcl2.Range, declared []string) *hcl2.Diag
 	}
 }
 
-// Suggest returns the candidate closest to name, if one is close enough to
-// be a likely typo (the command line uses it for command names too).
+// Suggest returns the declared name closest to name, if one is close
+// enough to be a likely typo (the command line uses it for command names
+// too).
 func Suggest(name string, declared []string) string {
-	return suggest(name, declared)
-}
-
-// suggest returns the declared name closest to name, if any is close.
-func suggest(name string, declared []string) string {
 	best, bestDist := "", 3
 	for _, d := range declared {
 		if dist := levenshtein(name, d); dist < bestDist {
@@ -493,7 +489,7 @@ func unknownBackend(kind, name string, rng hcl2.Range, available, planned []stri
 		}
 	}
 	detail := fmt.Sprintf("There is no %s backend %q. Available: %s.", kind, name, strings.Join(available, ", "))
-	if s := suggest(name, available); s != "" {
+	if s := Suggest(name, available); s != "" {
 		detail = fmt.Sprintf("There is no %s backend %q; did you mean %q? Available: %s.", kind, name, s, strings.Join(available, ", "))
 	}
 	return &hcl2.Diagnostic{
