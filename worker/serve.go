@@ -59,15 +59,18 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, opts ServeOptions) 
 
 	s.out = newSender(out, func(error) {})
 	readErr := make(chan error, 1)
-	act := newActivityReader(in)
-	fr := newFrameReader(act)
-	go func() { readErr <- s.read(fr) }()
+	// Only a worker that must notice a silent client (over SSH) notes when
+	// bytes arrive: a local pool's reads stay as they are.
 	var silent <-chan error
 	if opts.ClientTimeout > 0 {
+		act := newActivityReader(in)
+		in = act
 		stopWatch := make(chan struct{})
 		defer close(stopWatch)
 		silent = watchClient(act, opts.ClientTimeout, stopWatch)
 	}
+	fr := newFrameReader(in)
+	go func() { readErr <- s.read(fr) }()
 
 	select {
 	case err = <-readErr:
